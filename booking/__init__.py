@@ -1,0 +1,42 @@
+"""The booking platform: create_app() builds the Flask application."""
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from config import config_for_environment
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_object(config_for_environment())
+    app.config.update(overrides or {})
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            f"sqlite:///{Path(app.instance_path) / 'booking.db'}"
+        )
+
+    from booking import api, cli, errors, i18n, web
+    from booking.database import configure_engine
+    from booking.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
+    api.init_app(app)
+    cli.init_app(app)
+    errors.register_error_handlers(app)
+    return app

@@ -1,0 +1,22 @@
+"""The JSON API v1 (see ../shared/api-v1.md): thin handlers over the services."""
+
+from importlib import import_module
+
+from flask import Blueprint, Flask
+
+from booking.extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# Each area module adds its routes to `bp` and describes them in its OPENAPI_PATHS.
+AREAS = ("accounts", "catalogue", "openapi")
+
+
+def area_modules():
+    return [import_module(f"booking.api.{name}") for name in AREAS]
+
+
+def init_app(app: Flask) -> None:
+    area_modules()
+    csrf.exempt(bp)
+    app.register_blueprint(bp)

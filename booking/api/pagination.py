@@ -1,0 +1,28 @@
+"""`?page=&per_page=` lists answered as {"items", "total", "page", "per_page"}."""
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from booking.api.validation import query_int
+from booking.extensions import db
+
+MAX_PER_PAGE = 200
+DEFAULT_PER_PAGE = 50
+
+
+def paginated(query: Select, serialise: Callable[[Any], dict]) -> dict:
+    """Run `query` (already filtered and ordered) for the requested page."""
+    page = query_int("page", default=1, minimum=1)
+    per_page = query_int("per_page", default=DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE)
+    total = db.session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars()
+    return {
+        "items": [serialise(row) for row in rows],
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+    }

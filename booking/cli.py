@@ -1,0 +1,7 @@
+"""Shell commands: `flask --app wsgi <command>`."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    pass

@@ -1,0 +1,34 @@
+"""Engine-level behaviour that the rest of the code relies on, per database.
+
+SQLite: foreign keys on, WAL journal (readers never wait for the writer), a busy timeout, and
+transactions begun by us so that a booking transaction can take the write lock up front with
+`BEGIN IMMEDIATE` (see services/locking.py). PostgreSQL needs nothing here.
+"""
+
+from sqlalchemy import Engine, event
+
+IMMEDIATE = "sqlite_begin_immediate"
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event emit BEGIN instead of the driver's implicit one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        if connection.get_execution_options().get(IMMEDIATE):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")

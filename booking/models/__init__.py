@@ -1,0 +1,17 @@
+"""The models, one module per aggregate; importing this package registers every table."""
+
+from booking.models.network import Cluster, Organisation, ValueChain
+from booking.models.people import ApiToken, Qualification, User
+from booking.models.resources import Blackout, OpeningHours, Resource
+
+__all__ = [
+    "ApiToken",
+    "Blackout",
+    "Cluster",
+    "OpeningHours",
+    "Organisation",
+    "Qualification",
+    "Resource",
+    "User",
+    "ValueChain",
+]

@@ -1,0 +1,86 @@
+"""People: user accounts, their API tokens, and their qualifications on resources."""
+
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from booking.extensions import db
+from booking.models.network import Organisation
+from booking.models.types import UTCDateTime, utcnow
+
+ROLES = ("network_admin", "org_admin", "member")
+LOCALES = ("en", "it")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        # Emails are kept lower-case, so uniqueness is case-insensitive on every database.
+        CheckConstraint("email = lower(email)", name="email_lower_case"),
+        CheckConstraint("locale IS NULL OR locale IN ('en', 'it')", name="locale"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    is_network_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_org_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # None: follow the browser's language.
+    locale: Mapped[str | None] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def roles(self) -> list[str]:
+        roles = ["member"]
+        if self.is_org_admin:
+            roles.insert(0, "org_admin")
+        if self.is_network_admin:
+            roles.insert(0, "network_admin")
+        return roles
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: inactive accounts cannot log in
+        return self.active
+
+
+class ApiToken(db.Model):
+    """A bearer token for the API; only the SHA-256 of the secret is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class Qualification(db.Model):
+    """A user's training on a resource, valid up to and including `expires_on` (none: no expiry)."""
+
+    __tablename__ = "qualifications"
+    __table_args__ = (db.UniqueConstraint("resource_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.expires_on is None or day <= self.expires_on

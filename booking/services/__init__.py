@@ -1,0 +1,1 @@
+"""The domain services: plain values in, results or typed errors out (see errors.py)."""

@@ -1,0 +1,28 @@
+"""The pages: one blueprint per area, thin views over the services."""
+
+from importlib import import_module
+
+from flask import Flask
+from flask_babel import get_locale
+
+from booking.extensions import db, login_manager
+from booking.models import User
+
+# Each module defines `bp`.
+AREAS = ("auth", "catalogue", "manage", "admin")
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to see this page.")
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    for name in AREAS:
+        app.register_blueprint(import_module(f"booking.web.{name}").bp)

@@ -1,0 +1,25 @@
+"""The migrations build the schema from nothing on both databases, and match the models."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from booking.extensions import db
+
+
+def test_models_match_the_migrations(app):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+def test_migrations_downgrade_to_empty_and_upgrade_again(app):
+    downgrade(revision="base")
+    with db.engine.connect() as connection:
+        remaining = set(db.inspect(connection).get_table_names()) - {"alembic_version"}
+    assert remaining == set()
+    upgrade()
+    with db.engine.connect() as connection:
+        tables = set(db.inspect(connection).get_table_names())
+    assert {table.name for table in db.metadata.sorted_tables} <= tables
