@@ -1,15 +1,10 @@
-"""Administration of organisations and users, and the user's own profile."""
+"""Administration of organisations and users."""
 
 from flask import Blueprint, render_template
 
-bp = Blueprint("admin", __name__)
+bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.get("/profile")
-def profile():
-    return render_template("errors/404.html")
-
-
-@bp.get("/admin/users")
-def users():
+@bp.get("/")
+def index():
     return render_template("errors/404.html")

@@ -65,3 +65,9 @@ def set_language(code: str):
             current_user.locale = code
             db.session.commit()
     return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.get("/profile")
+@login_required
+def profile():
+    return render_template("errors/404.html")
