@@ -1,14 +1,35 @@
-"""User accounts: credentials and passwords."""
+"""User accounts: credentials, passwords, profiles, and their administration.
 
-from sqlalchemy import select
+Who manages which accounts (permissions.can_manage_users_of): network admins every account;
+organisation admins the accounts of their own organisation, except network admins' accounts and
+the network_admin role. Members see only their own account; for an organisation admin, accounts
+of other organisations do not exist (NotFound), while members are refused the user directory
+outright (Forbidden).
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking.extensions import db
-from booking.models import User
+from booking.models import Organisation, User
+from booking.models.people import LOCALES, ROLES
+from booking.services.errors import Forbidden, InvalidInput, NotFound
+from booking.services.organisations import UNSET, AlreadyTaken
+from booking.services.permissions import can_manage_users_of
 
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
 # Compared against when the email is unknown, so both paths take the same time.
 _UNKNOWN_USER_HASH = generate_password_hash("unknown-user-placeholder")
+
+EMAIL_TAKEN = "An account with this email address already exists."
+LAST_NETWORK_ADMIN = "The network needs at least one active network admin."
 
 
 def normalise_email(email: str) -> str:
@@ -30,3 +51,264 @@ def authenticate(email: str, password: str) -> User | None:
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
     return user
+
+
+# Administration of accounts
+
+
+def is_user_admin(acting: User | None) -> bool:
+    return acting is not None and (acting.is_network_admin or acting.is_org_admin)
+
+
+def require_user_admin(acting: User | None) -> None:
+    """Forbidden for anyone who administers no accounts at all."""
+    if not is_user_admin(acting):
+        raise Forbidden("Only network admins and organisation admins may manage accounts.")
+
+
+def users_query(
+    acting: User, *, organisation_id: int | None = None, q: str | None = None
+) -> Select:
+    """The accounts that `acting` administers, by name, optionally of one organisation and
+    matching `q` in the name or email."""
+    require_user_admin(acting)
+    if not acting.is_network_admin:
+        if organisation_id is not None and not can_manage_users_of(acting, organisation_id):
+            raise Forbidden("Organisation admins see only the accounts of their organisation.")
+        organisation_id = acting.organisation_id
+    query = select(User).options(selectinload(User.organisation))
+    if organisation_id is not None:
+        query = query.where(User.organisation_id == organisation_id)
+    if q:
+        needle = q.strip().lower()
+        query = query.where(
+            or_(
+                func.lower(User.name).contains(needle, autoescape=True),
+                User.email.contains(needle, autoescape=True),
+            )
+        )
+    return query.order_by(User.name, User.id)
+
+
+def get_user(acting: User, user_id: int) -> User:
+    """An account: one's own, or one that `acting` administers."""
+    if user_id == acting.id:
+        return acting
+    require_user_admin(acting)
+    user = db.session.get(User, user_id)
+    if user is None or not can_manage_users_of(acting, user.organisation_id):
+        raise NotFound("No such user.")
+    return user
+
+
+def create_user(
+    acting: User,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    organisation_id: int,
+    roles: Iterable[str] = ("member",),
+    active: bool = True,
+    locale: str | None = None,
+) -> User:
+    """A new account. Organisation admins create accounts in their own organisation only, and
+    never network admins."""
+    require_user_admin(acting)
+    errors: dict[str, str] = {}
+    clean = {
+        "email": _email(email, errors),
+        "name": _name(name, errors),
+        "password_hash": _password_hash(password, "password", errors),
+        "locale": _locale(locale, errors),
+        "active": bool(active),
+    }
+    flags = _role_flags(roles, errors)
+    organisation = _organisation(organisation_id, errors)
+    if errors:
+        raise InvalidInput(errors)
+    if not can_manage_users_of(acting, organisation.id):
+        raise Forbidden("Organisation admins create accounts in their own organisation only.")
+    if flags["is_network_admin"] and not acting.is_network_admin:
+        raise Forbidden("Only network admins may make someone a network admin.")
+    _raise_if_email_taken(clean["email"], None)
+    user = User(organisation_id=organisation.id, **clean, **flags)
+    db.session.add(user)
+    _commit()
+    return user
+
+
+def update_user(
+    acting: User,
+    user_id: int,
+    *,
+    name: str = UNSET,
+    email: str = UNSET,
+    roles: Iterable[str] = UNSET,
+    active: bool = UNSET,
+    locale: str | None = UNSET,
+    password: str = UNSET,
+    organisation_id: int = UNSET,
+) -> User:
+    """Change the given fields of an account that `acting` administers.
+
+    Only network admins move accounts between organisations, grant or withdraw the
+    network_admin role, and touch network admins' accounts. Nobody deactivates their own
+    account, and the last active network admin keeps that role.
+    """
+    user = get_user(acting, user_id)
+    if not can_manage_users_of(acting, user.organisation_id):
+        raise Forbidden("Members change their own account on their profile page.")
+    if user.is_network_admin and not acting.is_network_admin:
+        raise Forbidden("Only network admins may change a network admin's account.")
+
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    if email is not UNSET:
+        clean["email"] = _email(email, errors)
+    if name is not UNSET:
+        clean["name"] = _name(name, errors)
+    if password is not UNSET:
+        clean["password_hash"] = _password_hash(password, "password", errors)
+    if locale is not UNSET:
+        clean["locale"] = _locale(locale, errors)
+    if active is not UNSET:
+        clean["active"] = bool(active)
+        if not clean["active"] and user.id == acting.id and user.active:
+            errors["active"] = "You cannot deactivate your own account."
+    if roles is not UNSET:
+        clean.update(_role_flags(roles, errors))
+    if organisation_id is not UNSET and organisation_id != user.organisation_id:
+        organisation = _organisation(organisation_id, errors)
+        if organisation is not None:
+            clean["organisation_id"] = organisation.id
+    if errors:
+        raise InvalidInput(errors)
+
+    if "organisation_id" in clean and not acting.is_network_admin:
+        raise Forbidden("Only network admins move accounts between organisations.")
+    granting = clean.get("is_network_admin", user.is_network_admin) != user.is_network_admin
+    if granting and not acting.is_network_admin:
+        raise Forbidden("Only network admins may make someone a network admin.")
+    if _loses_last_network_admin(user, clean):
+        field = "roles" if clean.get("active", True) else "active"
+        raise InvalidInput({field: LAST_NETWORK_ADMIN})
+    if "email" in clean:
+        _raise_if_email_taken(clean["email"], user.id)
+
+    for key, value in clean.items():
+        setattr(user, key, value)
+    _commit()
+    return user
+
+
+# One's own account
+
+
+def update_profile(user: User, *, name: str, locale: str | None) -> User:
+    """Change one's own name and language (None: follow the browser)."""
+    errors: dict[str, str] = {}
+    clean_name = _name(name, errors)
+    clean_locale = _locale(locale, errors)
+    if errors:
+        raise InvalidInput(errors)
+    user.name, user.locale = clean_name, clean_locale
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change one's own password, proving the current one."""
+    errors: dict[str, str] = {}
+    if not check_password_hash(user.password_hash, current_password or ""):
+        errors["current_password"] = "The current password is wrong."
+    new_hash = _password_hash(new_password, "new_password", errors)
+    if errors:
+        raise InvalidInput(errors)
+    user.password_hash = new_hash
+    db.session.commit()
+
+
+# Field checks: each returns the clean value and records a message in `errors` when invalid.
+
+
+def _email(value: str, errors: dict) -> str:
+    email = normalise_email(value or "")
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        errors["email"] = "This is not a valid email address."
+    if len(email) > 254:
+        errors["email"] = "must be at most 254 characters"
+    return email
+
+
+def _name(value: str, errors: dict) -> str:
+    name = (value or "").strip()
+    if not name:
+        errors["name"] = "Please give a name."
+    elif len(name) > 200:
+        errors["name"] = "must be at most 200 characters"
+    return name
+
+
+def _password_hash(value: str, field: str, errors: dict) -> str | None:
+    if len(value or "") < MIN_PASSWORD_LENGTH:
+        errors[field] = f"must be at least {MIN_PASSWORD_LENGTH} characters"
+        return None
+    if len(value) > MAX_PASSWORD_LENGTH:
+        errors[field] = f"must be at most {MAX_PASSWORD_LENGTH} characters"
+        return None
+    return hash_password(value)
+
+
+def _locale(value: str | None, errors: dict) -> str | None:
+    if value in (None, ""):
+        return None
+    if value not in LOCALES:
+        errors["locale"] = "must be one of " + ", ".join(LOCALES) + " or null"
+    return value
+
+
+def _role_flags(roles: Iterable[str], errors: dict) -> dict[str, bool]:
+    roles = set(roles)
+    unknown = roles - set(ROLES)
+    if unknown:
+        errors["roles"] = "unknown role: " + ", ".join(sorted(map(str, unknown)))
+    return {"is_network_admin": "network_admin" in roles, "is_org_admin": "org_admin" in roles}
+
+
+def _organisation(organisation_id: int, errors: dict) -> Organisation | None:
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        errors["organisation_id"] = "No such organisation."
+    return organisation
+
+
+def _loses_last_network_admin(user: User, clean: dict[str, Any]) -> bool:
+    if not (user.is_network_admin and user.active):
+        return False
+    if clean.get("is_network_admin", True) and clean.get("active", True):
+        return False
+    # Locked on PostgreSQL so that two admins demoting each other cannot both succeed.
+    others = db.session.execute(
+        select(User.id)
+        .where(User.is_network_admin.is_(True), User.active.is_(True), User.id != user.id)
+        .with_for_update()
+    ).first()
+    return others is None
+
+
+def _raise_if_email_taken(email: str, own_id: int | None) -> None:
+    query = select(User.id).where(User.email == email, User.id != (own_id or 0))
+    if db.session.execute(query).first():
+        raise AlreadyTaken("email", EMAIL_TAKEN)
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another request took the same email after our check.
+        db.session.rollback()
+        raise AlreadyTaken("email", EMAIL_TAKEN) from None
