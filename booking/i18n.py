@@ -9,7 +9,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from booking.extensions import babel
@@ -48,6 +48,8 @@ def compile_translations() -> None:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # jobs and shell commands
+        return "en"
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale
     if session.get("locale") in LANGUAGES:

@@ -82,10 +82,18 @@ def _empty_all_tables() -> None:
     if db.engine.dialect.name == "postgresql":
         quoted = ", ".join(f'"{name}"' for name in tables)
         db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-    else:
+        db.session.commit()
+        return
+    # Outside any transaction, so that the pragma takes effect (resources reference each other).
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA foreign_keys = OFF")
         for name in reversed(tables):
-            db.session.execute(text(f'DELETE FROM "{name}"'))
-    db.session.commit()
+            cursor.execute(f'DELETE FROM "{name}"')
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        raw.close()
 
 
 @pytest.fixture

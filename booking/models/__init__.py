@@ -1,5 +1,6 @@
 """The models, one module per aggregate; importing this package registers every table."""
 
+from booking.models.bookings import Booking, BookingSeries
 from booking.models.network import Cluster, Organisation, ValueChain
 from booking.models.people import ApiToken, Qualification, User
 from booking.models.resources import Blackout, OpeningHours, Resource
@@ -7,6 +8,8 @@ from booking.models.resources import Blackout, OpeningHours, Resource
 __all__ = [
     "ApiToken",
     "Blackout",
+    "Booking",
+    "BookingSeries",
     "Cluster",
     "OpeningHours",
     "Organisation",

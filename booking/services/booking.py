@@ -1,0 +1,363 @@
+"""Creating, moving and cancelling bookings: the one way in for pages, API, CLI and jobs.
+
+Each action runs in one transaction that first takes the locks of every resource it touches
+(services/locking.py), then re-reads the calendar and checks every rule (services/rules.py), then
+writes and commits. A refusal raises BookingRefused carrying every violation.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from booking.extensions import db
+from booking.models import Booking, BookingSeries, Organisation, Resource, User
+from booking.models.bookings import LIVE_STATUSES, ON_CONFLICT
+from booking.services import pricing
+from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from booking.services.locking import lock_resources
+from booking.services.permissions import can_manage_resource, is_owner_member, require_visible
+from booking.services.recurrence import local_starts, parse_rrule
+from booking.services.rules import RuleBook, blocked_span
+from booking.services.timeutil import LocalTimeProblem, resolve_local, wall_clock_to_utc
+from booking.services.violations import BookingRefused, Violation
+
+MAX_TITLE = 200
+MAX_PURPOSE = 5000
+
+
+@dataclass(frozen=True)
+class BookingInput:
+    """What a requester asks for. `start`/`end` are aware instants, or naive wall-clock times in
+    the resource's zone (as typed into a form); never a mix of both."""
+
+    resource_id: int
+    start: datetime
+    end: datetime
+    title: str
+    purpose: str = ""
+    quantity: int = 1
+    rrule: str | None = None
+    on_conflict: str = "abort"
+    record_past_use: bool = False
+
+
+@dataclass
+class Occurrence:
+    start: datetime
+    end: datetime
+    problem: Violation | None = None
+
+
+@dataclass
+class SkippedOccurrence:
+    start: datetime
+    end: datetime
+    violations: list[Violation]
+
+
+@dataclass
+class BookingOutcome:
+    bookings: list[Booking]
+    series: BookingSeries | None = None
+    skipped: list[SkippedOccurrence] = field(default_factory=list)
+
+
+def _lock_timeout() -> float:
+    return current_app.config.get("BOOKING_LOCK_TIMEOUT_SECONDS", 10.0)
+
+
+def _family_ids(resource_id: int) -> list[int]:
+    """The resource, its parent and its children: every row whose lock a booking needs."""
+    parent_id = db.session.execute(
+        select(Resource.parent_id).where(Resource.id == resource_id)
+    ).one_or_none()
+    if parent_id is None:
+        raise NotFound("No such resource.")
+    children = db.session.execute(
+        select(Resource.id).where(Resource.parent_id == resource_id)
+    ).scalars()
+    return [resource_id, *children] + ([parent_id[0]] if parent_id[0] else [])
+
+
+def _load_resource(resource_id: int) -> Resource:
+    return db.session.execute(
+        select(Resource)
+        .where(Resource.id == resource_id)
+        .options(
+            selectinload(Resource.opening_hours),
+            selectinload(Resource.managers),
+            selectinload(Resource.co_owners),
+            selectinload(Resource.clusters),
+            selectinload(Resource.children),
+        )
+    ).scalar_one()
+
+
+def _validate(data: BookingInput) -> None:
+    errors = {}
+    if not isinstance(data.title, str) or not data.title.strip():
+        errors["title"] = "is required"
+    elif len(data.title.strip()) > MAX_TITLE:
+        errors["title"] = f"must be at most {MAX_TITLE} characters"
+    if len(data.purpose or "") > MAX_PURPOSE:
+        errors["purpose"] = f"must be at most {MAX_PURPOSE} characters"
+    if isinstance(data.quantity, bool) or not isinstance(data.quantity, int) or data.quantity < 1:
+        errors["quantity"] = "must be a whole number of at least 1"
+    if data.on_conflict not in ON_CONFLICT:
+        errors["recurrence.on_conflict"] = "must be abort or skip"
+    if (data.start.tzinfo is None) != (data.end.tzinfo is None):
+        errors["end"] = "start and end must both carry an offset, or both be local times"
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _resolve(moment: datetime, zone: ZoneInfo) -> tuple[datetime, Violation | None]:
+    """An instant for an aware or a local time; a local time that does not exist or is ambiguous
+    becomes a violation (with the instant its wall-clock reading would have)."""
+    if moment.tzinfo is not None:
+        return moment.astimezone(ZoneInfo("UTC")), None
+    try:
+        return resolve_local(moment, zone), None
+    except LocalTimeProblem as problem:
+        approximate = wall_clock_to_utc(moment, zone)
+        return approximate, Violation(
+            problem.code,
+            approximate,
+            approximate,
+            params={"time": moment.strftime("%Y-%m-%d %H:%M")},
+        )
+
+
+def _occurrences(resource: Resource, data: BookingInput, now: datetime) -> list[Occurrence]:
+    zone = ZoneInfo(resource.timezone)
+    start, start_problem = _resolve(data.start, zone)
+    end, end_problem = _resolve(data.end, zone)
+    if end <= start and not (start_problem or end_problem):
+        raise BookingRefused([Violation("invalid_interval", start, end)])
+    first = Occurrence(start, end, start_problem or end_problem)
+    if not data.rrule:
+        return [first]
+
+    rule = parse_rrule(data.rrule)
+    local_start = (
+        data.start if data.start.tzinfo is None else start.astimezone(zone).replace(tzinfo=None)
+    )
+    local_end = data.end if data.end.tzinfo is None else end.astimezone(zone).replace(tzinfo=None)
+    length = local_end - local_start
+    horizon = (now + timedelta(days=resource.horizon_days)).astimezone(zone).replace(tzinfo=None)
+    occurrences = [first]
+    for wall_start in local_starts(rule, local_start, zone, horizon)[1:]:
+        occ_start, problem_start = _resolve(wall_start, zone)
+        occ_end, problem_end = _resolve(wall_start + length, zone)
+        occurrences.append(Occurrence(occ_start, occ_end, problem_start or problem_end))
+    return occurrences
+
+
+def _initial_status(actor: User, resource: Resource, manages: bool) -> str:
+    if resource.approval == "none" or manages:
+        return "confirmed"
+    if resource.approval == "external" and is_owner_member(actor, resource):
+        return "confirmed"
+    return "pending"
+
+
+def _price(requester: User, resource: Resource, start: datetime, end: datetime, quantity: int):
+    organisation = db.session.get(Organisation, requester.organisation_id)
+    category = pricing.rate_category(organisation, resource)
+    return category, pricing.estimate(resource, category, start, end, quantity)
+
+
+def _commit_or_refuse(occupied: list[tuple[datetime, datetime]]) -> None:
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        # Only the PostgreSQL exclusion constraint can fail here; the locks make it unreachable
+        # unless a booking was written around the service.
+        if getattr(error.orig, "sqlstate", None) == "23P01":
+            raise BookingRefused([Violation("overlap", s, e) for s, e in occupied]) from error
+        raise
+
+
+def create_bookings(actor: User, data: BookingInput, *, now: datetime) -> BookingOutcome:
+    """Book one interval, or a series, for `actor`; confirmed or pending by the approval policy."""
+    _validate(data)
+    try:
+        lock_resources(_family_ids(data.resource_id), _lock_timeout())
+        resource = require_visible(actor, _load_resource(data.resource_id))
+        manages = can_manage_resource(actor, resource)
+        if data.record_past_use and not manages:
+            raise Forbidden("Only the resource's managers may record past use.")
+        occurrences = _occurrences(resource, data, now)
+        status = _initial_status(actor, resource, manages)
+        rules = RuleBook(
+            resource=resource,
+            requester=actor,
+            viewer=actor,
+            viewer_manages=manages,
+            now=now,
+            window=(min(o.start for o in occurrences), max(o.end for o in occurrences)),
+            record_past_use=data.record_past_use,
+        )
+        accepted: list[Occurrence] = []
+        skipped: list[SkippedOccurrence] = []
+        for occurrence in occurrences:
+            if occurrence.problem is not None:
+                violations = [occurrence.problem]
+            else:
+                violations = rules.check(occurrence.start, occurrence.end, data.quantity)
+            if violations:
+                skipped.append(SkippedOccurrence(occurrence.start, occurrence.end, violations))
+            else:
+                accepted.append(occurrence)
+                rules.accept(occurrence.start, occurrence.end, data.quantity, status)
+        if skipped and (data.on_conflict == "abort" or not accepted):
+            raise BookingRefused([v for s in skipped for v in s.violations])
+
+        series = None
+        if data.rrule:
+            series = BookingSeries(
+                resource_id=resource.id,
+                requester_id=actor.id,
+                rrule=data.rrule.strip(),
+                on_conflict=data.on_conflict,
+                created_at=now,
+            )
+            db.session.add(series)
+        bookings = []
+        for occurrence in accepted:
+            category, price = _price(
+                actor, resource, occurrence.start, occurrence.end, data.quantity
+            )
+            lo, hi = blocked_span(resource, occurrence.start, occurrence.end)
+            bookings.append(
+                Booking(
+                    resource_id=resource.id,
+                    requester_id=actor.id,
+                    organisation_id=actor.organisation_id,
+                    series=series,
+                    start_at=occurrence.start,
+                    end_at=occurrence.end,
+                    blocked_start=lo,
+                    blocked_end=hi,
+                    exclusive=resource.capacity == 1,
+                    quantity=data.quantity,
+                    title=data.title.strip(),
+                    purpose=(data.purpose or "").strip(),
+                    status=status,
+                    rate_category=category,
+                    price_estimate=price,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        db.session.add_all(bookings)
+        _commit_or_refuse([(o.start, o.end) for o in accepted])
+        return BookingOutcome(bookings, series, skipped if accepted else [])
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def can_see_booking(user: User, booking: Booking) -> bool:
+    """The requester and the resource's managers see a booking in full."""
+    return booking.requester_id == user.id or can_manage_resource(user, booking.resource)
+
+
+def get_booking(user: User, booking_id: int) -> Booking:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or not can_see_booking(user, booking):
+        raise NotFound("No such booking.")
+    return booking
+
+
+@dataclass(frozen=True)
+class BookingChange:
+    """Fields to change on a booking; None leaves a field as it is."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    quantity: int | None = None
+    title: str | None = None
+    purpose: str | None = None
+
+
+def update_booking(
+    actor: User, booking_id: int, change: BookingChange, *, now: datetime
+) -> Booking:
+    """Edit a live booking; moving it (new times or quantity) re-checks every rule."""
+    booking = get_booking(actor, booking_id)
+    if not booking.is_live:
+        raise Conflict("Only pending or confirmed bookings can be changed.")
+    data = BookingInput(
+        resource_id=booking.resource_id,
+        start=change.start or booking.start_at,
+        end=change.end or booking.end_at,
+        title=booking.title if change.title is None else change.title,
+        purpose=booking.purpose if change.purpose is None else change.purpose,
+        quantity=booking.quantity if change.quantity is None else change.quantity,
+    )
+    _validate(data)
+    moves = (change.start, change.end, change.quantity) != (None, None, None)
+    try:
+        if moves:
+            lock_resources(_family_ids(booking.resource_id), _lock_timeout())
+            booking = db.session.get(Booking, booking_id)
+            if booking is None or not booking.is_live:
+                raise Conflict("The booking changed meanwhile; reload it.")
+            resource = _load_resource(booking.resource_id)
+            manages = can_manage_resource(actor, resource)
+            (occurrence,) = _occurrences(resource, data, now)
+            if occurrence.problem is not None:
+                raise BookingRefused([occurrence.problem])
+            rules = RuleBook(
+                resource=resource,
+                requester=booking.requester,
+                viewer=actor,
+                viewer_manages=manages,
+                now=now,
+                window=(occurrence.start, occurrence.end),
+                ignore_booking_id=booking.id,
+            )
+            violations = rules.check(occurrence.start, occurrence.end, data.quantity)
+            if violations:
+                raise BookingRefused(violations)
+            if not (booking.status == "confirmed" and manages):
+                booking.status = _initial_status(booking.requester, resource, manages)
+            booking.start_at, booking.end_at = occurrence.start, occurrence.end
+            booking.blocked_start, booking.blocked_end = blocked_span(
+                resource, occurrence.start, occurrence.end
+            )
+            booking.exclusive = resource.capacity == 1
+            booking.quantity = data.quantity
+            booking.rate_category, booking.price_estimate = _price(
+                booking.requester, resource, occurrence.start, occurrence.end, data.quantity
+            )
+        booking.title = data.title.strip()
+        booking.purpose = (data.purpose or "").strip()
+        booking.updated_at = now
+        _commit_or_refuse([(booking.start_at, booking.end_at)])
+        return booking
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def cancel_booking(actor: User, booking_id: int, *, now: datetime, reason: str = "") -> Booking:
+    """The requester or a manager cancels a pending or confirmed booking that has not ended."""
+    booking = get_booking(actor, booking_id)
+    if booking.status not in LIVE_STATUSES:
+        raise Conflict(f"This booking is already {booking.status}.")
+    if booking.end_at <= now:
+        raise Conflict("A booking that has ended cannot be cancelled.")
+    booking.status = "cancelled"
+    booking.decided_by_id = actor.id
+    booking.decision_reason = (reason or "").strip()[:500]
+    booking.updated_at = now
+    db.session.commit()
+    return booking
