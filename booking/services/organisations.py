@@ -233,7 +233,7 @@ def _clusters(cluster_ids: Iterable[int], errors: dict) -> list[Cluster]:
     found = db.session.execute(select(Cluster).where(Cluster.id.in_(wanted))).scalars().all()
     missing = sorted(set(wanted) - {cluster.id for cluster in found})
     if missing:
-        errors["cluster_ids"] = "Unknown cluster: " + ", ".join(str(m) for m in missing)
+        errors["clusters"] = "Unknown cluster: " + ", ".join(str(m) for m in missing)
     return sorted(found, key=lambda cluster: cluster.id)
 
 
@@ -258,13 +258,17 @@ def _free_slug(base: str, own_id: int | None) -> str:
 def _raise_if_taken(clean: dict[str, Any], own_id: int | None) -> None:
     others = select(Organisation.id).where(Organisation.id != (own_id or 0))
     name, slug, vat_number = clean.get("name"), clean.get("slug"), clean.get("vat_number")
-    if name and db.session.execute(
-        others.where(func.lower(Organisation.name) == name.lower())
-    ).first():
+    if (
+        name
+        and db.session.execute(others.where(func.lower(Organisation.name) == name.lower())).first()
+    ):
         raise AlreadyTaken("name", "An organisation with this name already exists.")
     if slug and db.session.execute(others.where(Organisation.slug == slug)).first():
         raise AlreadyTaken("slug", "Another organisation already uses this slug.")
-    if vat_number and db.session.execute(others.where(Organisation.vat_number == vat_number)).first():
+    if (
+        vat_number
+        and db.session.execute(others.where(Organisation.vat_number == vat_number)).first()
+    ):
         raise AlreadyTaken("vat_number", "An organisation with this VAT number already exists.")
 
 
