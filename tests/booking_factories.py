@@ -27,7 +27,7 @@ def make_worked_example_resource(**overrides):
         approval="none",
     )
     fields.update(overrides)
-    resource = make_resource(**fields)
+    resource = make_resource(fields.pop("organisation", None), **fields)
     set_opening_hours(resource, WEEKDAYS_8_TO_18)
     return resource
 
