@@ -1,0 +1,4 @@
+"""Bookings and availability."""
+
+OPENAPI_PATHS: dict = {}
+OPENAPI_SCHEMAS: dict = {}
