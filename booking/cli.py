@@ -1,7 +1,123 @@
-"""Shell commands: `flask --app wsgi <command>`."""
+"""Shell commands: `flask --app wsgi <command>`.
 
+Expected failures (bad input, an unknown organisation) end with a one-line message and a non-zero
+exit code, never a traceback.
+"""
+
+import click
+from email_validator import EmailNotValidError, validate_email
 from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from booking.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_network
+from booking.extensions import db
+from booking.models import Organisation, User
+from booking.reference import ensure_coordinator
+from booking.services import clock
+from booking.services.accounts import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    normalise_email,
+)
+
+
+def _network_admin(
+    email: str, password: str, name: str | None, organisation_slug: str | None
+) -> tuple[User, bool]:
+    """Create a network admin, or promote the account with this email (setting its password,
+    and its name and organisation when given). Returns the user and whether it is new."""
+    email = normalise_email(email)
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise click.BadParameter(str(error), param_hint="--email") from None
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise click.BadParameter(
+            f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long",
+            param_hint="--password",
+        )
+    if name is not None and not 0 < len(name.strip()) <= 200:
+        raise click.BadParameter("must be 1 to 200 characters long", param_hint="--name")
+
+    if organisation_slug is None:
+        organisation = ensure_coordinator()
+    else:
+        organisation = db.session.execute(
+            select(Organisation).where(Organisation.slug == organisation_slug)
+        ).scalar_one_or_none()
+        if organisation is None:
+            raise click.ClickException(f"No organisation with the slug {organisation_slug!r}.")
+
+    user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+    created = user is None
+    if created:
+        user = User(email=email, name=(name or email.split("@")[0]).strip(), active=True)
+        user.organisation = organisation
+        db.session.add(user)
+    else:
+        if name is not None:
+            user.name = name.strip()
+        if organisation_slug is not None:
+            user.organisation = organisation
+    user.password_hash = hash_password(password)
+    user.is_network_admin = True
+    user.active = True
+    db.session.commit()
+    return user, created
+
+
+@click.command("create-admin")
+@click.option("--email", required=True, help="The admin's email; an existing account is promoted.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Prompted (hidden) when not given.",
+)
+@click.option("--name", default=None, help="The admin's name (default: from the email).")
+@click.option(
+    "--organisation",
+    "organisation_slug",
+    default=None,
+    metavar="SLUG",
+    help="The admin's organisation (default: ART-ER, the network's coordinator).",
+)
+@with_appcontext
+def create_admin(email: str, password: str, name: str | None, organisation_slug: str | None):
+    """Make a network admin, or promote an existing account to network admin."""
+    user, created = _network_admin(email, password, name, organisation_slug)
+    verb = "Created" if created else "Promoted"
+    click.echo(f"{verb} network admin {user.email} ({user.organisation.name}).")
+
+
+@click.command("seed-demo")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Do nothing when the database already holds organisations.",
+)
+@with_appcontext
+def seed_demo(if_empty: bool):
+    """Load the demo network (idempotent: only what is missing is added)."""
+    if if_empty and db.session.execute(select(Organisation.id).limit(1)).first() is not None:
+        click.echo("The database already holds organisations: demo network not loaded.")
+        return
+    summary = load_demo_network(clock.now())
+    click.echo("Demo network loaded:")
+    for what, total in summary.totals.items():
+        click.echo(f"  {what}: {total} ({summary.created[what]} new)")
+    click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}; demo only):")
+    width = max(len(account.email) for account in DEMO_ACCOUNTS)
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.email:<{width}}  {account.role}")
+
+
+COMMANDS = (create_admin, seed_demo)
 
 
 def init_app(app: Flask) -> None:
-    pass
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -12,7 +12,6 @@ within its organisation, blackout start or reason, qualification resource and us
 ones are added; a second run with the same `now` changes nothing.
 """
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -1189,8 +1188,8 @@ QUALIFICATIONS: tuple[QualificationData, ...] = (
 
 @dataclass
 class DemoSummary:
-    created: Counter[str]
-    totals: dict[str, int]
+    totals: dict[str, int]  # rows of each kind after loading
+    created: dict[str, int]  # of which added by this run
 
 
 def load_demo_network(now: datetime) -> DemoSummary:
@@ -1201,33 +1200,27 @@ def load_demo_network(now: datetime) -> DemoSummary:
     """
     if now.tzinfo is None:
         raise ValueError("load_demo_network needs an aware datetime")
+    before = _totals()
     clusters = ensure_reference_data()
     chains = {
         f"{cluster.code}.{chain.code}": chain
         for cluster in clusters.values()
         for chain in cluster.value_chains
     }
-    created: Counter[str] = Counter()
-    organisations = _ensure_organisations(clusters, created)
-    users = _ensure_users(organisations, created)
-    resources = _ensure_resources(organisations, users, clusters, chains, created)
+    organisations = _ensure_organisations(clusters)
+    users = _ensure_users(organisations)
+    resources = _ensure_resources(organisations, users, clusters, chains)
     db.session.flush()
-    _ensure_holiday_blackouts(resources, users[ADMIN_EMAIL], now, created)
-    _ensure_maintenance(resources, now, created)
-    _ensure_qualifications(resources, users, now, created)
+    _ensure_holiday_blackouts(resources, users[ADMIN_EMAIL], now)
+    _ensure_maintenance(resources, now)
+    _ensure_qualifications(resources, users, now)
     db.session.commit()
-    return DemoSummary(created=created, totals=_totals())
+    after = _totals()
+    return DemoSummary(totals=after, created={kind: after[kind] - before[kind] for kind in after})
 
 
-def _ensure_organisations(
-    clusters: dict[str, Cluster], created: Counter[str]
-) -> dict[str, Organisation]:
-    coordinator_existed = db.session.execute(
-        select(Organisation.id).where(Organisation.slug == "art-er")
-    ).first()
+def _ensure_organisations(clusters: dict[str, Cluster]) -> dict[str, Organisation]:
     coordinator = ensure_coordinator()
-    if coordinator_existed is None:
-        created["organisations"] += 1
     found = db.session.execute(
         select(Organisation).where(
             or_(
@@ -1255,12 +1248,11 @@ def _ensure_organisations(
                 clusters=[clusters[code] for code in data.clusters],
             )
             db.session.add(organisation)
-            created["organisations"] += 1
         organisations[data.slug] = organisation
     return organisations
 
 
-def _ensure_users(organisations: dict[str, Organisation], created: Counter[str]) -> dict[str, User]:
+def _ensure_users(organisations: dict[str, Organisation]) -> dict[str, User]:
     users = {
         user.email: user
         for user in db.session.execute(
@@ -1283,7 +1275,6 @@ def _ensure_users(organisations: dict[str, Organisation], created: Counter[str])
         )
         db.session.add(user)
         users[account.email] = user
-        created["users"] += 1
     return users
 
 
@@ -1306,7 +1297,6 @@ def _ensure_resources(
     users: dict[str, User],
     clusters: dict[str, Cluster],
     chains: dict[str, ValueChain],
-    created: Counter[str],
 ) -> dict[str, Resource]:
     organisation_ids = [o.id for o in organisations.values() if o.id is not None]
     existing = {
@@ -1334,7 +1324,6 @@ def _ensure_resources(
                 chains=chains,
             )
             db.session.add(resource)
-            created["resources"] += 1
         resources[data.name] = resource
     return resources
 
@@ -1400,9 +1389,7 @@ def _existing_blackouts(resources: dict[str, Resource]) -> list[Blackout]:
     return list(db.session.execute(select(Blackout).where(Blackout.resource_id.in_(ids))).scalars())
 
 
-def _ensure_holiday_blackouts(
-    resources: dict[str, Resource], admin: User, now: datetime, created: Counter[str]
-) -> None:
+def _ensure_holiday_blackouts(resources: dict[str, Resource], admin: User, now: datetime) -> None:
     """A whole-day blackout for each public holiday of the next 12 months in each resource's
     municipality. Instruments of a joint lab are covered by the lab's blackouts."""
     taken = {(b.resource_id, b.start_at) for b in _existing_blackouts(resources)}
@@ -1426,7 +1413,6 @@ def _ensure_holiday_blackouts(
                     created_by_id=admin.id,
                 )
             )
-            created["blackouts"] += 1
 
 
 def _first_working_day(day: date) -> date:
@@ -1442,9 +1428,7 @@ def _managers_of(resource: Resource, resources: dict[str, Resource]) -> list[Use
     return parent.managers
 
 
-def _ensure_maintenance(
-    resources: dict[str, Resource], now: datetime, created: Counter[str]
-) -> None:
+def _ensure_maintenance(resources: dict[str, Resource], now: datetime) -> None:
     """Maintenance windows are found by their reason, so a later run on another day does not
     add them again at other dates."""
     taken = {(b.resource_id, b.reason) for b in _existing_blackouts(resources)}
@@ -1467,11 +1451,10 @@ def _ensure_maintenance(
                 created_by_id=managers[0].id if managers else None,
             )
         )
-        created["blackouts"] += 1
 
 
 def _ensure_qualifications(
-    resources: dict[str, Resource], users: dict[str, User], now: datetime, created: Counter[str]
+    resources: dict[str, Resource], users: dict[str, User], now: datetime
 ) -> None:
     ids = [resource.id for resource in resources.values()]
     taken = {
@@ -1498,7 +1481,6 @@ def _ensure_qualifications(
                 granted_by_id=managers[0].id if managers else None,
             )
         )
-        created["qualifications"] += 1
 
 
 def _totals() -> dict[str, int]:

@@ -267,7 +267,7 @@ def test_a_second_run_changes_nothing(demo):
 def test_a_run_a_month_later_adds_only_the_holidays_that_entered_the_window(demo):
     later = datetime(2027, 1, 1, 8, 0, tzinfo=UTC)
     summary = load_demo_network(later)
-    assert set(summary.created) == {"blackouts"}
+    assert {kind for kind, count in summary.created.items() if count} == {"blackouts"}
     reggio = _resource("5-axis CNC machining centre")
     assert datetime(2027, 12, 7, 23, 0, tzinfo=UTC) in {b.start_at for b in _blackouts(reggio)}
     calibration = [
