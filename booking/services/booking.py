@@ -166,10 +166,9 @@ def _initial_status(actor: User, resource: Resource, manages: bool) -> str:
     return "pending"
 
 
-def _price(requester: User, resource: Resource, start: datetime, end: datetime, quantity: int):
+def _rate_category(requester: User, resource: Resource) -> str:
     organisation = db.session.get(Organisation, requester.organisation_id)
-    category = pricing.rate_category(organisation, resource)
-    return category, pricing.estimate(resource, category, start, end, quantity)
+    return pricing.rate_category(organisation, resource)
 
 
 def _commit_or_refuse(occupied: list[tuple[datetime, datetime]]) -> None:
@@ -229,11 +228,9 @@ def create_bookings(actor: User, data: BookingInput, *, now: datetime) -> Bookin
                 created_at=now,
             )
             db.session.add(series)
+        category = _rate_category(actor, resource)
         bookings = []
         for occurrence in accepted:
-            category, price = _price(
-                actor, resource, occurrence.start, occurrence.end, data.quantity
-            )
             lo, hi = blocked_span(resource, occurrence.start, occurrence.end)
             bookings.append(
                 Booking(
@@ -251,7 +248,9 @@ def create_bookings(actor: User, data: BookingInput, *, now: datetime) -> Bookin
                     purpose=(data.purpose or "").strip(),
                     status=status,
                     rate_category=category,
-                    price_estimate=price,
+                    price_estimate=pricing.estimate(
+                        resource, category, occurrence.start, occurrence.end, data.quantity
+                    ),
                     created_at=now,
                     updated_at=now,
                 )
@@ -335,8 +334,9 @@ def update_booking(
             )
             booking.exclusive = resource.capacity == 1
             booking.quantity = data.quantity
-            booking.rate_category, booking.price_estimate = _price(
-                booking.requester, resource, occurrence.start, occurrence.end, data.quantity
+            booking.rate_category = _rate_category(booking.requester, resource)
+            booking.price_estimate = pricing.estimate(
+                resource, booking.rate_category, occurrence.start, occurrence.end, data.quantity
             )
         booking.title = data.title.strip()
         booking.purpose = (data.purpose or "").strip()
