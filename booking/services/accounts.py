@@ -101,6 +101,14 @@ def get_user(acting: User, user_id: int) -> User:
     return user
 
 
+def require_account_manager(acting: User, user: User) -> None:
+    """Forbidden unless `acting` may change `user`'s account (roles, activity, password)."""
+    if not can_manage_users_of(acting, user.organisation_id):
+        raise Forbidden("Members change their own account on their profile page.")
+    if user.is_network_admin and not acting.is_network_admin:
+        raise Forbidden("Only network admins may change a network admin's account.")
+
+
 def create_user(
     acting: User,
     *,
@@ -157,10 +165,7 @@ def update_user(
     account, and the last active network admin keeps that role.
     """
     user = get_user(acting, user_id)
-    if not can_manage_users_of(acting, user.organisation_id):
-        raise Forbidden("Members change their own account on their profile page.")
-    if user.is_network_admin and not acting.is_network_admin:
-        raise Forbidden("Only network admins may change a network admin's account.")
+    require_account_manager(acting, user)
 
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}

@@ -1,4 +1,4 @@
-"""Logging in and out, and choosing the language."""
+"""Logging in and out, choosing the language, and one's own profile."""
 
 from urllib.parse import urlsplit
 
@@ -7,20 +7,67 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from booking.extensions import db
 from booking.i18n import LANGUAGES
 from booking.services import accounts
+from booking.services.errors import InvalidInput
 
 bp = Blueprint("auth", __name__)
+
+# Each language is named in itself, so that anyone can find their own.
+LANGUAGE_CHOICES = [
+    SelectChoice("", _l("Same as my browser")),
+    SelectChoice("en", "English"),
+    SelectChoice("it", "Italiano"),
+]
 
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
     remember = BooleanField(_l("Keep me logged in"))
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(),
+            Length(min=accounts.MIN_PASSWORD_LENGTH, max=accounts.MAX_PASSWORD_LENGTH),
+        ],
+    )
+    confirm_password = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message=_l("The two new passwords differ.")),
+        ],
+    )
+
+
+def show_errors(form: FlaskForm, error: InvalidInput, fields: dict[str, str] | None = None):
+    """Show a service's field errors next to the form's fields, in the page's language.
+
+    The services word their messages as English sentences that are also msgids; `fields` maps a
+    service's field name to the form's where they differ. Errors of fields that the form does
+    not have are flashed.
+    """
+    for name, message in error.errors.items():
+        field = getattr(form, (fields or {}).get(name, name), None)
+        if field is None:
+            flash(_(message), "error")
+        else:
+            field.errors = [*field.errors, _(message)]
 
 
 def _safe_next(target: str | None) -> str:
@@ -67,7 +114,50 @@ def set_language(code: str):
     return redirect(_safe_next(request.form.get("next")))
 
 
-@bp.get("/profile")
+def _render_profile(profile_form: ProfileForm, password_form: PasswordForm):
+    return render_template(
+        "auth/profile.html",
+        profile_form=profile_form,
+        password_form=password_form,
+        min_password_length=accounts.MIN_PASSWORD_LENGTH,
+    )
+
+
+@bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    return render_template("errors/404.html")
+    form = ProfileForm(prefix="profile", name=current_user.name, locale=current_user.locale or "")
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(current_user, name=form.name.data, locale=form.locale.data)
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            # A chosen language also replaces the one picked with the header's switch.
+            if current_user.locale:
+                session["locale"] = current_user.locale
+            else:
+                session.pop("locale", None)
+            flash(_("Your profile has been saved."), "success")
+            return redirect(url_for("auth.profile"))
+    return _render_profile(form, PasswordForm(prefix="password", formdata=None))
+
+
+@bp.post("/profile/password")
+@login_required
+def change_password():
+    form = PasswordForm(prefix="password")
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("auth.profile"))
+    profile_form = ProfileForm(
+        prefix="profile", formdata=None, name=current_user.name, locale=current_user.locale or ""
+    )
+    return _render_profile(profile_form, form)
