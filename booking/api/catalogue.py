@@ -1,4 +1,602 @@
 """Resources, their opening hours, blackouts and qualifications."""
 
-OPENAPI_PATHS: dict = {}
-OPENAPI_SCHEMAS: dict = {}
+from flask import request, url_for
+
+from booking.api import bp
+from booking.api.auth import api_user, token_required
+from booking.api.openapi import PAGINATION_PARAMETERS, page_of
+from booking.api.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, paginated
+from booking.api.schemas import instant, money
+from booking.api.validation import Fields, json_object, query_instant, query_int
+from booking.models import Blackout, Qualification, Resource
+from booking.models.resources import (
+    APPROVAL_POLICIES,
+    KINDS,
+    RATE_CATEGORIES,
+    VISIBILITIES,
+    WEEKDAYS,
+)
+from booking.services import catalogue
+from booking.services.catalogue import FacetValue
+from booking.services.clock import now
+
+
+def resource_json(resource: Resource, children: list[Resource]) -> dict:
+    return {
+        "id": resource.id,
+        "name": resource.name,
+        "kind": resource.kind,
+        "organisation_id": resource.organisation_id,
+        "parent_id": resource.parent_id,
+        "children": [child.id for child in children],
+        "co_owners": [organisation.id for organisation in resource.co_owners],
+        "timezone": resource.timezone,
+        "city": resource.city,
+        "site": resource.site,
+        "description": resource.description,
+        "specs": resource.specs,
+        "clusters": [cluster.id for cluster in resource.clusters],
+        "value_chains": [chain.id for chain in resource.value_chains],
+        "visibility": resource.visibility,
+        "approval": resource.approval,
+        "capacity": resource.capacity,
+        "slot_minutes": resource.slot_minutes,
+        "min_duration_minutes": resource.min_duration_minutes,
+        "max_duration_minutes": resource.max_duration_minutes,
+        "buffer_before_minutes": resource.buffer_before_minutes,
+        "buffer_after_minutes": resource.buffer_after_minutes,
+        "lead_time_hours": resource.lead_time_hours,
+        "horizon_days": resource.horizon_days,
+        "requires_qualification": resource.requires_qualification,
+        "monthly_quota_hours": resource.monthly_quota_hours,
+        "managers": [manager.id for manager in resource.managers],
+        "rates": {category: money(resource.rate(category)) for category in RATE_CATEGORIES},
+        "created_at": instant(resource.created_at),
+        "updated_at": instant(resource.updated_at),
+    }
+
+
+def blackout_json(blackout: Blackout) -> dict:
+    return {
+        "id": blackout.id,
+        "resource_id": blackout.resource_id,
+        "start": instant(blackout.start_at),
+        "end": instant(blackout.end_at),
+        "reason": blackout.reason,
+    }
+
+
+def qualification_json(qualification: Qualification) -> dict:
+    user = qualification.user
+    return {
+        "id": qualification.id,
+        "resource_id": qualification.resource_id,
+        "user_id": qualification.user_id,
+        "user": {"id": user.id, "name": user.name, "email": user.email},
+        "expires_on": qualification.expires_on.isoformat() if qualification.expires_on else None,
+    }
+
+
+def _facet_label(facet: str, value: FacetValue) -> str:
+    if facet in ("kind", "city"):
+        return str(value.value)
+    if facet == "organisation":
+        return value.item.name
+    return value.item.name_en
+
+
+def _one_resource(resource: Resource) -> dict:
+    children = catalogue.visible_children(api_user(), [resource])
+    return resource_json(resource, children[resource.id])
+
+
+@bp.get("/resources")
+@token_required
+def list_resources():
+    user = api_user()
+    result = catalogue.search(
+        user,
+        q=request.args.get("q"),
+        kind=request.args.get("kind") or None,
+        cluster=request.args.get("cluster"),
+        value_chain=request.args.get("value_chain"),
+        organisation=request.args.get("organisation"),
+        city=request.args.get("city"),
+        page=query_int("page", default=1, minimum=1),
+        per_page=query_int("per_page", default=DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE),
+    )
+    children = catalogue.visible_children(user, result.items)
+    return {
+        "items": [resource_json(resource, children[resource.id]) for resource in result.items],
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "facets": {
+            facet: [
+                {"value": value.value, "label": _facet_label(facet, value), "count": value.count}
+                for value in values
+            ]
+            for facet, values in result.facets.items()
+        },
+    }
+
+
+@bp.post("/resources")
+@token_required
+def create_resource():
+    resource = catalogue.create_resource(api_user(), json_object(), now=now())
+    location = url_for("api.get_resource", id=resource.id)
+    return (
+        _one_resource(catalogue.get_resource(api_user(), resource.id)),
+        201,
+        {"Location": location},
+    )
+
+
+@bp.get("/resources/<int:id>")
+@token_required
+def get_resource(id: int):
+    return _one_resource(catalogue.get_resource(api_user(), id))
+
+
+@bp.patch("/resources/<int:id>")
+@token_required
+def update_resource(id: int):
+    catalogue.update_resource(api_user(), id, json_object(), now=now())
+    return _one_resource(catalogue.get_resource(api_user(), id))
+
+
+@bp.get("/resources/<int:id>/opening-hours")
+@token_required
+def get_opening_hours(id: int):
+    return {"weekly": catalogue.get_opening_hours(api_user(), id)}
+
+
+@bp.put("/resources/<int:id>/opening-hours")
+@token_required
+def set_opening_hours(id: int):
+    body = json_object()
+    if "weekly" not in body:
+        # Authorise before answering about the body, so that outsiders learn nothing from it.
+        catalogue.get_managed_resource(api_user(), id)
+        fields = Fields(body)
+        fields.error("weekly", "is required")
+        fields.done()
+    return {"weekly": catalogue.set_opening_hours(api_user(), id, body["weekly"], now=now())}
+
+
+@bp.get("/resources/<int:id>/blackouts")
+@token_required
+def list_blackouts(id: int):
+    query = catalogue.blackouts_query(
+        api_user(),
+        id,
+        start=query_instant("from", required=False),
+        end=query_instant("to", required=False),
+    )
+    return paginated(query, blackout_json)
+
+
+@bp.post("/resources/<int:id>/blackouts")
+@token_required
+def create_blackout(id: int):
+    body = json_object()
+    # Authorise before validating, so that outsiders learn nothing from the answer.
+    catalogue.get_managed_resource(api_user(), id)
+    fields = Fields(body)
+    start = fields.instant("start", required=True)
+    end = fields.instant("end", required=True)
+    reason = fields.string("reason", max_length=300, allow_empty=True) or ""
+    fields.done()
+    blackout = catalogue.create_blackout(
+        api_user(), id, start=start, end=end, reason=reason, now=now()
+    )
+    return blackout_json(blackout), 201
+
+
+@bp.delete("/blackouts/<int:id>")
+@token_required
+def delete_blackout(id: int):
+    catalogue.delete_blackout(api_user(), id)
+    return "", 204
+
+
+@bp.get("/resources/<int:id>/qualifications")
+@token_required
+def list_qualifications(id: int):
+    return paginated(catalogue.qualifications_query(api_user(), id), qualification_json)
+
+
+@bp.post("/resources/<int:id>/qualifications")
+@token_required
+def grant_qualification(id: int):
+    body = json_object()
+    catalogue.get_managed_resource(api_user(), id)
+    fields = Fields(body)
+    user_id = fields.integer("user_id", required=True, minimum=1)
+    expires_on = fields.day("expires_on", nullable=True)
+    fields.done()
+    qualification, created = catalogue.grant_qualification(
+        api_user(), id, user_id=user_id, expires_on=expires_on, now=now()
+    )
+    return qualification_json(qualification), 201 if created else 200
+
+
+@bp.delete("/qualifications/<int:id>")
+@token_required
+def revoke_qualification(id: int):
+    catalogue.revoke_qualification(api_user(), id)
+    return "", 204
+
+
+# --- OpenAPI -----------------------------------------------------------------------------------
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _body(schema_name: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": _ref(schema_name)}}}
+
+
+def _errors(*statuses: str) -> dict:
+    names = {
+        "400": "BadRequest",
+        "401": "Unauthorized",
+        "403": "Forbidden",
+        "404": "NotFound",
+        "422": "InvalidInput",
+    }
+    return {status: {"$ref": f"#/components/responses/{names[status]}"} for status in statuses}
+
+
+ID_PARAMETER = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_FILTER_PARAMETERS = [
+    {
+        "name": "q",
+        "in": "query",
+        "description": "Words to find in the name, description, city, site, technical "
+        "specifications or the owner organisation's name",
+        "schema": {"type": "string"},
+    },
+    {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(KINDS)}},
+    {
+        "name": "cluster",
+        "in": "query",
+        "description": "A Clust-ER's id or code",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "value_chain",
+        "in": "query",
+        "description": "A value chain's id or code",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "organisation",
+        "in": "query",
+        "description": "The owner organisation's id or slug",
+        "schema": {"type": "string"},
+    },
+    {"name": "city", "in": "query", "schema": {"type": "string"}},
+]
+_NO_CONTENT = {"description": "Done"}
+
+OPENAPI_PATHS = {
+    "/resources": {
+        "get": {
+            "summary": "Search the catalogue: the resources you may see, with facet counts",
+            "tags": ["catalogue"],
+            "parameters": _FILTER_PARAMETERS + PAGINATION_PARAMETERS,
+            "responses": {
+                "200": _json(_ref("ResourcePage"), "One page of resources"),
+                **_errors("401", "422"),
+            },
+        },
+        "post": {
+            "summary": "Add a resource (network admins; organisation admins for their own)",
+            "tags": ["catalogue"],
+            "requestBody": _body("ResourceInput"),
+            "responses": {
+                "201": _json(_ref("Resource"), "The new resource"),
+                **_errors("400", "401", "403", "422"),
+            },
+        },
+    },
+    "/resources/{id}": {
+        "parameters": [ID_PARAMETER],
+        "get": {
+            "summary": "One resource",
+            "tags": ["catalogue"],
+            "responses": {"200": _json(_ref("Resource"), "The resource"), **_errors("401", "404")},
+        },
+        "patch": {
+            "summary": "Change some fields of a resource (its managers and organisation admins)",
+            "tags": ["catalogue"],
+            "requestBody": _body("ResourceInput"),
+            "responses": {
+                "200": _json(_ref("Resource"), "The changed resource"),
+                **_errors("400", "401", "403", "404", "422"),
+            },
+        },
+    },
+    "/resources/{id}/opening-hours": {
+        "parameters": [ID_PARAMETER],
+        "get": {
+            "summary": "The weekly schedule, in the resource's local time",
+            "tags": ["catalogue"],
+            "responses": {
+                "200": _json(_ref("OpeningHours"), "The schedule"),
+                **_errors("401", "404"),
+            },
+        },
+        "put": {
+            "summary": "Replace the weekly schedule (managers)",
+            "description": "Days left out are closed; a schedule without any range means the "
+            "resource is open at all hours. `24:00` may end a range.",
+            "tags": ["catalogue"],
+            "requestBody": _body("OpeningHours"),
+            "responses": {
+                "200": _json(_ref("OpeningHours"), "The new schedule"),
+                **_errors("400", "401", "403", "404", "422"),
+            },
+        },
+    },
+    "/resources/{id}/blackouts": {
+        "parameters": [ID_PARAMETER],
+        "get": {
+            "summary": "Blackouts of a resource (who may see the resource)",
+            "tags": ["catalogue"],
+            "parameters": [
+                {
+                    "name": "from",
+                    "in": "query",
+                    "description": "Only blackouts ending after this instant",
+                    "schema": {"type": "string", "format": "date-time"},
+                },
+                {
+                    "name": "to",
+                    "in": "query",
+                    "description": "Only blackouts starting before this instant",
+                    "schema": {"type": "string", "format": "date-time"},
+                },
+                *PAGINATION_PARAMETERS,
+            ],
+            "responses": {
+                "200": _json(page_of("#/components/schemas/Blackout"), "One page of blackouts"),
+                **_errors("401", "404", "422"),
+            },
+        },
+        "post": {
+            "summary": "Close the resource for a span (managers)",
+            "tags": ["catalogue"],
+            "requestBody": _body("BlackoutInput"),
+            "responses": {
+                "201": _json(_ref("Blackout"), "The new blackout"),
+                **_errors("400", "401", "403", "404", "422"),
+            },
+        },
+    },
+    "/blackouts/{id}": {
+        "parameters": [ID_PARAMETER],
+        "delete": {
+            "summary": "Remove a blackout (managers of its resource)",
+            "tags": ["catalogue"],
+            "responses": {"204": _NO_CONTENT, **_errors("401", "403", "404")},
+        },
+    },
+    "/resources/{id}/qualifications": {
+        "parameters": [ID_PARAMETER],
+        "get": {
+            "summary": "Who is trained on the resource (managers)",
+            "tags": ["catalogue"],
+            "parameters": PAGINATION_PARAMETERS,
+            "responses": {
+                "200": _json(
+                    page_of("#/components/schemas/Qualification"), "One page of qualifications"
+                ),
+                **_errors("401", "403", "404", "422"),
+            },
+        },
+        "post": {
+            "summary": "Grant a qualification, or change its expiry (managers)",
+            "tags": ["catalogue"],
+            "requestBody": _body("QualificationInput"),
+            "responses": {
+                "200": _json(_ref("Qualification"), "The existing qualification, changed"),
+                "201": _json(_ref("Qualification"), "The new qualification"),
+                **_errors("400", "401", "403", "404", "422"),
+            },
+        },
+    },
+    "/qualifications/{id}": {
+        "parameters": [ID_PARAMETER],
+        "delete": {
+            "summary": "Revoke a qualification (managers of its resource)",
+            "tags": ["catalogue"],
+            "responses": {"204": _NO_CONTENT, **_errors("401", "403", "404")},
+        },
+    },
+}
+
+_ids = {"type": "array", "items": {"type": "integer"}}
+_nullable_integer = {"type": "integer", "nullable": True}
+_rate = {"type": "number", "minimum": 0, "nullable": True, "description": "EUR per hour"}
+_WRITABLE_PROPERTIES = {
+    "name": {"type": "string", "maxLength": 200},
+    "kind": {"type": "string", "enum": list(KINDS)},
+    "organisation_id": {"type": "integer", "description": "Defaults to your organisation"},
+    "parent_id": {
+        "type": "integer",
+        "nullable": True,
+        "description": "A joint lab that you manage, which contains this resource",
+    },
+    "timezone": {"type": "string", "default": "Europe/Rome", "description": "IANA time zone"},
+    "city": {"type": "string", "description": "Defaults to the organisation's city"},
+    "site": {"type": "string", "default": ""},
+    "description": {"type": "string", "default": ""},
+    "specs": {
+        "type": "array",
+        "description": "Technical specifications as [label, value] pairs",
+        "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
+    },
+    "clusters": _ids,
+    "value_chains": {**_ids, "description": "Each must belong to one of `clusters`"},
+    "visibility": {"type": "string", "enum": list(VISIBILITIES), "default": "network"},
+    "approval": {"type": "string", "enum": list(APPROVAL_POLICIES), "default": "external"},
+    "capacity": {"type": "integer", "minimum": 1, "default": 1},
+    "slot_minutes": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 1440,
+        "default": 15,
+        "description": "Divides 1440",
+    },
+    "min_duration_minutes": {
+        "type": "integer",
+        "description": "A whole number of slots; defaults to one slot",
+    },
+    "max_duration_minutes": {**_nullable_integer, "description": "A whole number of slots"},
+    "buffer_before_minutes": {"type": "integer", "minimum": 0, "default": 0},
+    "buffer_after_minutes": {"type": "integer", "minimum": 0, "default": 0},
+    "lead_time_hours": {"type": "integer", "minimum": 0, "default": 0},
+    "horizon_days": {"type": "integer", "minimum": 1, "default": 365},
+    "requires_qualification": {"type": "boolean", "default": False},
+    "monthly_quota_hours": {
+        **_nullable_integer,
+        "minimum": 1,
+        "description": "Hours a month that each other organisation may book",
+    },
+    "managers": {**_ids, "description": "User ids"},
+    "co_owners": {**_ids, "description": "Organisation ids; joint labs only"},
+    "rates": {
+        "type": "object",
+        "description": "EUR per hour by rate category, null where free; in a PATCH, only the "
+        "categories given change",
+        "properties": dict.fromkeys(RATE_CATEGORIES, _rate),
+    },
+}
+
+OPENAPI_SCHEMAS = {
+    "ResourceInput": {
+        "type": "object",
+        "description": "`name` and `kind` are required to create; a PATCH sends only what "
+        "changes. Every invalid field is listed in the 422 answer's `errors`.",
+        "additionalProperties": False,
+        "properties": _WRITABLE_PROPERTIES,
+    },
+    "Resource": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            **_WRITABLE_PROPERTIES,
+            "children": {**_ids, "description": "Resources inside this joint lab"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "FacetValue": {
+        "type": "object",
+        "properties": {
+            "value": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
+            "label": {"type": "string"},
+            "count": {"type": "integer"},
+        },
+    },
+    "ResourcePage": {
+        "allOf": [
+            page_of("#/components/schemas/Resource"),
+            {
+                "type": "object",
+                "properties": {
+                    "facets": {
+                        "type": "object",
+                        "description": "For each filter, the count of each value among the "
+                        "resources matching the other filters",
+                        "properties": {
+                            facet: {"type": "array", "items": _ref("FacetValue")}
+                            for facet in catalogue.FACETS
+                        },
+                    }
+                },
+            },
+        ]
+    },
+    "OpeningHours": {
+        "type": "object",
+        "required": ["weekly"],
+        "properties": {
+            "weekly": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    day: {
+                        "type": "array",
+                        "items": {
+                            "type": "array",
+                            "items": {"type": "string", "pattern": "^\\d{1,2}:\\d{2}$"},
+                            "minItems": 2,
+                            "maxItems": 2,
+                        },
+                        "example": [["08:00", "12:00"], ["14:00", "18:00"]],
+                    }
+                    for day in WEEKDAYS
+                },
+            }
+        },
+    },
+    "Blackout": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "resource_id": {"type": "integer"},
+            "start": {"type": "string", "format": "date-time"},
+            "end": {"type": "string", "format": "date-time"},
+            "reason": {"type": "string"},
+        },
+    },
+    "BlackoutInput": {
+        "type": "object",
+        "required": ["start", "end"],
+        "properties": {
+            "start": {"type": "string", "format": "date-time", "description": "With an offset"},
+            "end": {"type": "string", "format": "date-time", "description": "After start"},
+            "reason": {"type": "string", "maxLength": 300},
+        },
+    },
+    "Qualification": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "resource_id": {"type": "integer"},
+            "user_id": {"type": "integer"},
+            "user": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "email": {"type": "string"},
+                },
+            },
+            "expires_on": {"type": "string", "format": "date", "nullable": True},
+        },
+    },
+    "QualificationInput": {
+        "type": "object",
+        "required": ["user_id"],
+        "properties": {
+            "user_id": {"type": "integer"},
+            "expires_on": {
+                "type": "string",
+                "format": "date",
+                "nullable": True,
+                "description": "Last day of validity; null or absent: no expiry",
+            },
+        },
+    },
+}
