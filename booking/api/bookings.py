@@ -28,7 +28,7 @@ from booking.services import availability, catalogue
 from booking.services import booking as booking_service
 from booking.services.booking import MAX_PURPOSE, MAX_TITLE, BookingChange, BookingInput
 from booking.services.clock import now
-from booking.services.errors import InvalidInput
+from booking.services.errors import InvalidInput, NotFound
 from booking.services.locking import ResourceBusy
 from booking.services.pricing import CURRENCY
 from booking.services.recurrence import parse_rrule
@@ -41,6 +41,12 @@ MAX_REASON = 500
 # The longest search window, in minutes: no longer slot can fit in it.
 MAX_DURATION_MINUTES = 31 * 24 * 60
 PATCHABLE = ("start", "end", "quantity", "title", "purpose")
+# Ids are 32-bit in the database: a larger one names nothing, and PostgreSQL would refuse to bind it.
+MAX_ID = 2**31 - 1
+# Outside these bounds nothing can be booked, and the date arithmetic of the services overflows.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+OUT_OF_RANGE = "must lie between the years 1900 and 2999"
 
 
 # --- Errors ------------------------------------------------------------------------------------
@@ -190,11 +196,25 @@ def _recurrence(fields: Fields) -> tuple[str | None, str]:
     return rrule, on_conflict
 
 
+def _instant(fields: Fields, name: str, *, required: bool = False) -> datetime | None:
+    value = fields.instant(name, required=required)
+    if value is not None and not EARLIEST <= value < LATEST:
+        fields.error(name, OUT_OF_RANGE)
+        return None
+    return value
+
+
+def _path_id(value: int, what: str) -> int:
+    if value > MAX_ID:
+        raise NotFound(f"No such {what}.")
+    return value
+
+
 def _booking_input(payload: dict[str, Any]) -> BookingInput:
     fields = Fields(payload)
-    resource_id = fields.integer("resource_id", required=True, minimum=1)
-    start = fields.instant("start", required=True)
-    end = fields.instant("end", required=True)
+    resource_id = fields.integer("resource_id", required=True, minimum=1, maximum=MAX_ID)
+    start = _instant(fields, "start", required=True)
+    end = _instant(fields, "end", required=True)
     title = fields.string("title", required=True, max_length=MAX_TITLE)
     purpose = fields.string("purpose", max_length=MAX_PURPOSE, allow_empty=True, nullable=True)
     quantity = fields.integer("quantity", minimum=1, maximum=MAX_QUANTITY, nullable=True)
@@ -218,8 +238,8 @@ def _booking_change(payload: dict[str, Any]) -> BookingChange:
         if name not in PATCHABLE:
             fields.error(name, "cannot be changed; PATCH takes " + ", ".join(PATCHABLE))
     change = BookingChange(
-        start=fields.instant("start"),
-        end=fields.instant("end"),
+        start=_instant(fields, "start"),
+        end=_instant(fields, "end"),
         quantity=fields.integer("quantity", minimum=1, maximum=MAX_QUANTITY),
         title=fields.string("title", max_length=MAX_TITLE),
         purpose=fields.string("purpose", max_length=MAX_PURPOSE, allow_empty=True),
@@ -244,7 +264,11 @@ def _query_values(**readers: Callable[[], Any]) -> dict[str, Any]:
 
 def _utc_instant(name: str, *, required: bool) -> datetime | None:
     value = query_instant(name, required=required)
-    return None if value is None else value.astimezone(UTC)
+    if value is None:
+        return None
+    if not EARLIEST <= value < LATEST:
+        raise InvalidInput({name: OUT_OF_RANGE})
+    return value.astimezone(UTC)
 
 
 def _required_int(name: str, **limits: int) -> int:
@@ -272,6 +296,14 @@ def _text(name: str) -> str | None:
     return request.args.get(name, "").strip() or None
 
 
+def _reference(name: str) -> str | None:
+    """An id, code or slug naming a cluster, value chain or organisation."""
+    value = _text(name)
+    if value is not None and value.isdigit() and int(value) > MAX_ID:
+        raise InvalidInput({name: f"must be at most {MAX_ID}"})
+    return value
+
+
 # --- Queries -----------------------------------------------------------------------------------
 
 
@@ -279,7 +311,7 @@ def _bookings_query(user: User) -> Select:
     """The bookings `user` may list (their own, and those of the resources they manage) that
     match the query string, by start."""
     args = _query_values(
-        resource_id=lambda: query_int("resource_id", minimum=1),
+        resource_id=lambda: query_int("resource_id", minimum=1, maximum=MAX_ID),
         status=lambda: _choice("status", STATUSES),
         mine=lambda: _flag("mine"),
         start=lambda: _utc_instant("from", required=False),
@@ -316,14 +348,14 @@ def _catalogue_selection() -> Select:
         query = query.where(catalogue._text_match(q))
     if kind:
         query = query.where(Resource.kind == kind)
-    if cluster := _text("cluster"):
+    if cluster := _reference("cluster"):
         query = query.where(
             catalogue._in_cluster(catalogue._reference_ids(Cluster, cluster, Cluster.code))
         )
-    if value_chain := _text("value_chain"):
+    if value_chain := _reference("value_chain"):
         ids = catalogue._reference_ids(ValueChain, value_chain, ValueChain.code)
         query = query.where(catalogue._in_value_chain(ids))
-    if organisation := _text("organisation"):
+    if organisation := _reference("organisation"):
         ids = catalogue._reference_ids(Organisation, organisation, Organisation.slug)
         query = query.where(Resource.organisation_id.in_(ids))
     if city := _text("city"):
@@ -353,14 +385,16 @@ def list_bookings():
 @bp.get("/bookings/<int:id>")
 @token_required
 def get_booking(id: int):
-    return booking_json(booking_service.get_booking(api_user(), id))
+    return booking_json(booking_service.get_booking(api_user(), _path_id(id, "booking")))
 
 
 @bp.patch("/bookings/<int:id>")
 @token_required
 def update_booking(id: int):
     change = _booking_change(json_object())
-    return booking_json(booking_service.update_booking(api_user(), id, change, now=now()))
+    return booking_json(
+        booking_service.update_booking(api_user(), _path_id(id, "booking"), change, now=now())
+    )
 
 
 @bp.post("/bookings/<int:id>/cancel")
@@ -371,7 +405,9 @@ def cancel_booking(id: int):
     reason = fields.string("reason", max_length=MAX_REASON, allow_empty=True, nullable=True)
     fields.done()
     return booking_json(
-        booking_service.cancel_booking(api_user(), id, now=now(), reason=reason or "")
+        booking_service.cancel_booking(
+            api_user(), _path_id(id, "booking"), now=now(), reason=reason or ""
+        )
     )
 
 
@@ -386,7 +422,7 @@ def resource_availability(id: int):
         end=lambda: _utc_instant("end", required=True),
     )
     result = availability.resource_availability(
-        api_user(), id, window["start"], window["end"], now=now()
+        api_user(), _path_id(id, "resource"), window["start"], window["end"], now=now()
     )
     return availability_json(result)
 

@@ -209,6 +209,11 @@ def test_every_invalid_field_is_listed_at_once(client, r, as_alice):
     assert set(errors) == {"resource_id", "start", "end", "title"}
 
 
+def test_a_timestamp_at_the_edge_of_the_calendar_is_invalid_not_an_error(client, r, as_alice):
+    response = post_booking(client, as_alice, r, "0001-01-01T00:00:00+01:00", at(10))
+    assert "start" in assert_problem(response, 422)["errors"]
+
+
 def test_malformed_json_is_a_bad_request(client, r, as_alice):
     response = client.post(
         "/api/v1/bookings",
@@ -222,6 +227,10 @@ def test_an_invisible_resource_is_not_found(client, frozen_now):
     hidden = make_resource(visibility="organisation")
     response = post_booking(client, token_for(client, make_user()), hidden, at(9), at(10))
     assert_problem(response, 404)
+
+
+def test_an_id_beyond_the_databases_integers_is_not_found(client, r, as_alice):
+    assert_problem(client.get(f"/api/v1/bookings/{2**40}", headers=as_alice), 404)
 
 
 def test_an_unknown_resource_is_not_found(client, frozen_now):
