@@ -67,11 +67,11 @@ class BookingOutcome:
     skipped: list[SkippedOccurrence] = field(default_factory=list)
 
 
-def _lock_timeout() -> float:
+def lock_timeout() -> float:
     return current_app.config.get("BOOKING_LOCK_TIMEOUT_SECONDS", 10.0)
 
 
-def _family_ids(resource_id: int) -> list[int]:
+def family_ids(resource_id: int) -> list[int]:
     """The resource, its parent and its children: every row whose lock a booking needs."""
     parent_id = db.session.execute(
         select(Resource.parent_id).where(Resource.id == resource_id)
@@ -84,7 +84,7 @@ def _family_ids(resource_id: int) -> list[int]:
     return [resource_id, *children] + ([parent_id[0]] if parent_id[0] else [])
 
 
-def _load_resource(resource_id: int) -> Resource:
+def load_resource(resource_id: int) -> Resource:
     return db.session.execute(
         select(Resource)
         .where(Resource.id == resource_id)
@@ -187,8 +187,8 @@ def create_bookings(actor: User, data: BookingInput, *, now: datetime) -> Bookin
     """Book one interval, or a series, for `actor`; confirmed or pending by the approval policy."""
     _validate(data)
     try:
-        lock_resources(_family_ids(data.resource_id), _lock_timeout())
-        resource = require_visible(actor, _load_resource(data.resource_id))
+        lock_resources(family_ids(data.resource_id), lock_timeout())
+        resource = require_visible(actor, load_resource(data.resource_id))
         manages = can_manage_resource(actor, resource)
         if data.record_past_use and not manages:
             raise Forbidden("Only the resource's managers may record past use.")
@@ -305,11 +305,11 @@ def update_booking(
     moves = (change.start, change.end, change.quantity) != (None, None, None)
     try:
         if moves:
-            lock_resources(_family_ids(booking.resource_id), _lock_timeout())
+            lock_resources(family_ids(booking.resource_id), lock_timeout())
             booking = db.session.get(Booking, booking_id)
             if booking is None or not booking.is_live:
                 raise Conflict("The booking changed meanwhile; reload it.")
-            resource = _load_resource(booking.resource_id)
+            resource = load_resource(booking.resource_id)
             manages = can_manage_resource(actor, resource)
             (occurrence,) = _occurrences(resource, data, now)
             if occurrence.problem is not None:

@@ -78,6 +78,7 @@ class RuleBook:
         window: tuple[datetime, datetime],
         ignore_booking_id: int | None = None,
         record_past_use: bool = False,
+        notice_rules: bool = True,
     ):
         self.resource = resource
         self.zone = ZoneInfo(resource.timezone)
@@ -86,6 +87,8 @@ class RuleBook:
         self.viewer_manages = viewer_manages
         self.now = now
         self.record_past_use = record_past_use
+        # Lead time and horizon judge when a request is made; an approval later does not.
+        self.notice_rules = notice_rules
         self.ignore_booking_id = ignore_booking_id
         self.parent_id = resource.parent_id
         self.child_ids = {child.id for child in resource.children}
@@ -206,7 +209,7 @@ class RuleBook:
         if not is_open_throughout(self.open_spans, start, end):
             violations.append(Violation("closed", start, end))
         violations += self._blackouts(start, end)
-        violations += self._calendar(start, end, quantity)
+        violations += self.calendar_violations(start, end, quantity)
         if not self.qualified and not self.viewer_manages:
             violations.append(Violation("not_qualified", start, end))
         violations += self._quota(start, end)
@@ -252,13 +255,15 @@ class RuleBook:
         violations = []
         if start < self.now:
             violations.append(Violation("in_past", start, end))
-        if resource.lead_time_hours and start < self.now + timedelta(
-            hours=resource.lead_time_hours
+        if (
+            self.notice_rules
+            and resource.lead_time_hours
+            and start < self.now + timedelta(hours=resource.lead_time_hours)
         ):
             violations.append(
                 Violation("lead_time", start, end, params={"hours": resource.lead_time_hours})
             )
-        if start > self.now + timedelta(days=resource.horizon_days):
+        if self.notice_rules and start > self.now + timedelta(days=resource.horizon_days):
             violations.append(
                 Violation("horizon", start, end, params={"days": resource.horizon_days})
             )
@@ -280,7 +285,7 @@ class RuleBook:
             return held.id
         return None
 
-    def _calendar(self, start: datetime, end: datetime, quantity: int) -> list[Violation]:
+    def calendar_violations(self, start: datetime, end: datetime, quantity: int) -> list[Violation]:
         """Overlap, capacity and buffers on the resource itself; its joint lab and contents."""
         resource = self.resource
         lo, hi = blocked_span(resource, start, end)
