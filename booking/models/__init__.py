@@ -1,6 +1,6 @@
 """The models, one module per aggregate; importing this package registers every table."""
 
-from booking.models.bookings import Booking, BookingSeries
+from booking.models.bookings import Booking, BookingAudit, BookingSeries
 from booking.models.network import Cluster, Organisation, ValueChain
 from booking.models.people import ApiToken, Qualification, User
 from booking.models.resources import Blackout, OpeningHours, Resource
@@ -9,6 +9,7 @@ __all__ = [
     "ApiToken",
     "Blackout",
     "Booking",
+    "BookingAudit",
     "BookingSeries",
     "Cluster",
     "OpeningHours",

@@ -3,7 +3,17 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
@@ -90,3 +100,42 @@ class Booking(db.Model):
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
+
+
+AUDIT_ACTIONS = (
+    "created",
+    "edited",
+    "moved",
+    "approved",
+    "rejected",
+    "withdrawn",
+    "cancelled",
+    "expired",
+    "slot_taken",
+)
+
+
+class BookingAudit(db.Model):
+    """One change of a booking, as it happened; rows are only ever added (on PostgreSQL a trigger
+    refuses UPDATE and DELETE)."""
+
+    __tablename__ = "booking_audit"
+    __table_args__ = (
+        CheckConstraint(
+            "action IN (" + ", ".join(f"'{a}'" for a in AUDIT_ACTIONS) + ")", name="action"
+        ),
+        Index("ix_booking_audit_booking_at", "booking_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="RESTRICT"))
+    action: Mapped[str] = mapped_column(String(16))
+    # None when the system acted (a scheduled expiry).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+
+    booking: Mapped[Booking] = relationship()
+    actor: Mapped[User | None] = relationship()

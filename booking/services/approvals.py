@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from booking.extensions import db
 from booking.models import Booking, User
+from booking.services import audit
 from booking.services.booking import family_ids, get_booking, load_resource, lock_timeout
 from booking.services.errors import Conflict, Forbidden
 from booking.services.locking import lock_resources
@@ -49,10 +50,12 @@ def approve(actor: User, booking_id: int, *, now: datetime, reason: str = "") ->
         violations = rules.check(booking.start_at, booking.end_at, booking.quantity)
         if violations:
             raise BookingRefused(violations)
+        before = audit.snapshot(booking)
         booking.status = "confirmed"
         booking.decided_by_id = actor.id
         booking.decision_reason = reason.strip()[:500]
         booking.updated_at = now
+        audit.record(booking, "approved", actor, now, before=before, reason=booking.decision_reason)
         db.session.flush()
         _turn_away_competitors(actor, booking, now)
         db.session.commit()
@@ -95,10 +98,12 @@ def _turn_away_competitors(actor: User, confirmed: Booking, now: datetime) -> li
             ignore_booking_id=request.id,
         )
         if rules.calendar_violations(request.start_at, request.end_at, request.quantity):
+            before = audit.snapshot(request)
             request.status = "rejected"
             request.decision_reason = SLOT_TAKEN
             request.decided_by_id = actor.id
             request.updated_at = now
+            audit.record(request, SLOT_TAKEN, actor, now, before=before, reason=SLOT_TAKEN)
             turned_away.append(request)
     return turned_away
 
@@ -106,9 +111,11 @@ def _turn_away_competitors(actor: User, confirmed: Booking, now: datetime) -> li
 def reject(actor: User, booking_id: int, *, now: datetime, reason: str = "") -> Booking:
     """Turn down a pending request, with the manager's reason."""
     booking = _pending_for_manager(actor, booking_id)
+    before = audit.snapshot(booking)
     booking.status = "rejected"
     booking.decided_by_id = actor.id
     booking.decision_reason = reason.strip()[:500]
     booking.updated_at = now
+    audit.record(booking, "rejected", actor, now, before=before, reason=booking.decision_reason)
     db.session.commit()
     return booking

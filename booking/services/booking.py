@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from booking.extensions import db
 from booking.models import Booking, BookingSeries, Organisation, Resource, User
 from booking.models.bookings import LIVE_STATUSES, ON_CONFLICT
-from booking.services import pricing
+from booking.services import audit, pricing
 from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from booking.services.locking import lock_resources
 from booking.services.permissions import can_manage_resource, is_owner_member, require_visible
@@ -256,6 +256,8 @@ def create_bookings(actor: User, data: BookingInput, *, now: datetime) -> Bookin
                 )
             )
         db.session.add_all(bookings)
+        for booking in bookings:
+            audit.record(booking, "created", actor, now)
         _commit_or_refuse([(o.start, o.end) for o in accepted])
         return BookingOutcome(bookings, series, skipped if accepted else [])
     except BaseException:
@@ -303,6 +305,7 @@ def update_booking(
     )
     _validate(data)
     moves = (change.start, change.end, change.quantity) != (None, None, None)
+    before = audit.snapshot(booking)
     try:
         if moves:
             lock_resources(family_ids(booking.resource_id), lock_timeout())
@@ -341,6 +344,7 @@ def update_booking(
         booking.title = data.title.strip()
         booking.purpose = (data.purpose or "").strip()
         booking.updated_at = now
+        audit.record(booking, "moved" if moves else "edited", actor, now, before=before)
         _commit_or_refuse([(booking.start_at, booking.end_at)])
         return booking
     except BaseException:
@@ -355,9 +359,19 @@ def cancel_booking(actor: User, booking_id: int, *, now: datetime, reason: str =
         raise Conflict(f"This booking is already {booking.status}.")
     if booking.end_at <= now:
         raise Conflict("A booking that has ended cannot be cancelled.")
+    before = audit.snapshot(booking)
+    withdrawn = booking.status == "pending" and booking.requester_id == actor.id
     booking.status = "cancelled"
     booking.decided_by_id = actor.id
     booking.decision_reason = (reason or "").strip()[:500]
     booking.updated_at = now
+    audit.record(
+        booking,
+        "withdrawn" if withdrawn else "cancelled",
+        actor,
+        now,
+        before=before,
+        reason=booking.decision_reason,
+    )
     db.session.commit()
     return booking
