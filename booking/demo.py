@@ -1211,8 +1211,9 @@ def load_demo_network(now: datetime) -> DemoSummary:
     users = _ensure_users(organisations)
     resources = _ensure_resources(organisations, users, clusters, chains)
     db.session.flush()
-    _ensure_holiday_blackouts(resources, users[ADMIN_EMAIL], now)
-    _ensure_maintenance(resources, now)
+    blackouts = _existing_blackouts(resources)
+    _ensure_holiday_blackouts(resources, blackouts, users[ADMIN_EMAIL], now)
+    _ensure_maintenance(resources, blackouts, now)
     _ensure_qualifications(resources, users, now)
     db.session.commit()
     after = _totals()
@@ -1389,10 +1390,12 @@ def _existing_blackouts(resources: dict[str, Resource]) -> list[Blackout]:
     return list(db.session.execute(select(Blackout).where(Blackout.resource_id.in_(ids))).scalars())
 
 
-def _ensure_holiday_blackouts(resources: dict[str, Resource], admin: User, now: datetime) -> None:
+def _ensure_holiday_blackouts(
+    resources: dict[str, Resource], existing: list[Blackout], admin: User, now: datetime
+) -> None:
     """A whole-day blackout for each public holiday of the next 12 months in each resource's
     municipality. Instruments of a joint lab are covered by the lab's blackouts."""
-    taken = {(b.resource_id, b.start_at) for b in _existing_blackouts(resources)}
+    taken = {(b.resource_id, b.start_at) for b in existing}
     for resource in resources.values():
         if resource.parent_id is not None:
             continue
@@ -1421,17 +1424,12 @@ def _first_working_day(day: date) -> date:
     return day
 
 
-def _managers_of(resource: Resource, resources: dict[str, Resource]) -> list[User]:
-    if resource.managers or resource.parent_id is None:
-        return resource.managers
-    parent = next(r for r in resources.values() if r.id == resource.parent_id)
-    return parent.managers
-
-
-def _ensure_maintenance(resources: dict[str, Resource], now: datetime) -> None:
+def _ensure_maintenance(
+    resources: dict[str, Resource], existing: list[Blackout], now: datetime
+) -> None:
     """Maintenance windows are found by their reason, so a later run on another day does not
     add them again at other dates."""
-    taken = {(b.resource_id, b.reason) for b in _existing_blackouts(resources)}
+    taken = {(b.resource_id, b.reason) for b in existing}
     for data in MAINTENANCE:
         resource = resources[data.resource]
         if (resource.id, data.reason) in taken:
@@ -1441,7 +1439,7 @@ def _ensure_maintenance(resources: dict[str, Resource], now: datetime) -> None:
         local_start = datetime.combine(day, time()) + timedelta(minutes=_minutes(data.start))
         start = local_start.replace(tzinfo=zone).astimezone(UTC)
         end = (local_start + timedelta(hours=data.hours)).replace(tzinfo=zone).astimezone(UTC)
-        managers = _managers_of(resource, resources)
+        managers = resource.managers
         db.session.add(
             Blackout(
                 resource_id=resource.id,
@@ -1470,7 +1468,7 @@ def _ensure_qualifications(
         resource, user = resources[data.resource], users[data.user]
         if (resource.id, user.id) in taken:
             continue
-        managers = _managers_of(resource, resources)
+        managers = resource.managers
         db.session.add(
             Qualification(
                 resource_id=resource.id,

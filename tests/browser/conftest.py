@@ -30,7 +30,7 @@ CHROMIUM_FLAGS = (
     "--lang=en-US",
     "--window-size=1280,1000",
 )
-WAIT_SECONDS = 10
+WAIT_SECONDS = 30
 
 
 def _missing_browser() -> str | None:
