@@ -2,7 +2,9 @@
 
 from booking.models.bookings import Booking, BookingAudit, BookingSeries
 from booking.models.network import Cluster, Organisation, ValueChain
+from booking.models.outbox import JobRun, OutboxMail
 from booking.models.people import ApiToken, Qualification, User
+from booking.models.requests import TrainingRequest, TrialRequest
 from booking.models.resources import Blackout, OpeningHours, Resource
 
 __all__ = [
@@ -12,10 +14,14 @@ __all__ = [
     "BookingAudit",
     "BookingSeries",
     "Cluster",
+    "JobRun",
     "OpeningHours",
     "Organisation",
+    "OutboxMail",
     "Qualification",
     "Resource",
+    "TrainingRequest",
+    "TrialRequest",
     "User",
     "ValueChain",
 ]

@@ -92,6 +92,8 @@ class Booking(db.Model):
     decision_reason: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by the scheduler in the transaction that queues the reminder: a reminder goes out once.
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     resource: Mapped[Resource] = relationship()
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
@@ -35,6 +35,10 @@ class User(UserMixin, db.Model):
     # None: follow the browser's language.
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # SHA-256 of the secret in the user's personal calendar feed URL; None until one is made.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Which mails the user wants, by kind (a kind not listed is sent).
+    mail_preferences: Mapped[dict] = mapped_column(JSON, default=dict)
 
     organisation: Mapped[Organisation] = relationship()
 

@@ -132,6 +132,8 @@ class Resource(db.Model):
     horizon_days: Mapped[int] = mapped_column(Integer, default=365)
     requires_qualification: Mapped[bool] = mapped_column(Boolean, default=False)
     monthly_quota_hours: Mapped[int | None] = mapped_column(Integer)
+    # Pending requests expire this many hours before their start (None: at their start).
+    decision_deadline_hours: Mapped[int | None] = mapped_column(Integer)
     # EUR per hour by rate category; None where that category books for free.
     rate_internal: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     rate_network: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
