@@ -91,6 +91,11 @@ CLOSED_LABELS = {
 RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MAX_SEARCH_DAYS = 31
 PAST_PER_PAGE = 20
+# Ids are 32-bit in the database: larger ones name nothing (and PostgreSQL refuses to bind them).
+MAX_ID = 2**31 - 1
+# The years the platform books in; beyond them date arithmetic and time zones overflow.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+MAX_UNITS = 100_000
 
 
 # --- Local time, as people read it --------------------------------------------------------------
@@ -139,6 +144,17 @@ def local_date(resource: Resource, moment: datetime) -> str:
 # --- The booking form ---------------------------------------------------------------------------
 
 
+def _bookable_year(day: date | None) -> bool:
+    return day is None or FIRST_YEAR <= day.year <= LAST_YEAR
+
+
+def _in_calendar(form, field):
+    if not _bookable_year(field.data):
+        raise ValidationError(
+            _("Choose a date from %(first)d to %(last)d.", first=FIRST_YEAR, last=LAST_YEAR)
+        )
+
+
 class _RequiredWhenRepeating:
     """Requires the field when the booking repeats and ends the way this field describes."""
 
@@ -156,7 +172,9 @@ class _RequiredWhenRepeating:
 class _BookingFields(FlaskForm):
     """What a booking and a change of it have in common; times are the resource's wall clock."""
 
-    date = DateField(_l("Date"), validators=[InputRequired(message=_l("Choose a date."))])
+    date = DateField(
+        _l("Date"), validators=[InputRequired(message=_l("Choose a date.")), _in_calendar]
+    )
     start = TimeField(_l("From"), validators=[InputRequired(message=_l("Choose a start time."))])
     end = TimeField(
         _l("To"),
@@ -165,7 +183,7 @@ class _BookingFields(FlaskForm):
     )
     end_date = DateField(
         _l("Ends on another day"),
-        validators=[Optional()],
+        validators=[Optional(), _in_calendar],
         description=_l("Only for bookings over several days."),
     )
     quantity = IntegerField(
@@ -173,7 +191,7 @@ class _BookingFields(FlaskForm):
         default=1,
         validators=[
             InputRequired(message=_l("Say how many units.")),
-            NumberRange(min=1, message=_l("At least one unit.")),
+            NumberRange(min=1, max=MAX_UNITS, message=_l("At least one unit.")),
         ],
     )
     title = StringField(
@@ -226,7 +244,11 @@ class BookingForm(_BookingFields):
     )
     until = DateField(
         _l("Last day"),
-        validators=[_RequiredWhenRepeating("until", _l("Choose the last day.")), Optional()],
+        validators=[
+            _RequiredWhenRepeating("until", _l("Choose the last day.")),
+            Optional(),
+            _in_calendar,
+        ],
     )
     on_conflict = RadioField(
         _l("If some occurrences conflict"),
@@ -267,9 +289,11 @@ def _prefill(form: BookingForm, args) -> None:
     readers |= {"start": time.fromisoformat, "end": time.fromisoformat}
     for name, read in readers.items():
         try:
-            form[name].data = read(args.get(name, ""))
+            value = read(args.get(name, ""))
         except ValueError:
             continue
+        if isinstance(value, time) or _bookable_year(value):
+            form[name].data = value
 
 
 def _local_interval(form: _BookingFields) -> tuple[datetime, datetime]:
@@ -319,14 +343,18 @@ INTERVAL_CODES = frozenset(
         "ambiguous_local_time",
     }
 )
+# Problems of the typed times themselves, the same for every occurrence of a series.
+TIME_CODES = frozenset({"invalid_interval", "min_duration", "max_duration", "misaligned"})
 # Their interval would only repeat what the message says (or what the user typed).
 _NO_INTERVAL = frozenset({"invalid_interval", "nonexistent_local_time", "ambiguous_local_time"})
 
 
 @dataclass
 class Problem:
+    """One reason for a refusal, with the intervals (local time) where it applies."""
+
     message: str
-    when: str = ""
+    whens: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -341,12 +369,23 @@ class Problems:
     def __bool__(self) -> bool:
         return bool(self.when or self.quantity or self.repeat or self.general)
 
+    def add(self, group: str, message: str, shown: str = "") -> None:
+        """Add a problem; the same message again (a series) only adds its interval."""
+        problems = getattr(self, group)
+        same = next((p for p in problems if p.message == message), None)
+        if same is None:
+            same = Problem(message)
+            problems.append(same)
+        if shown and shown not in same.whens:
+            same.whens.append(shown)
+
 
 def place_violations(
     violations: list[Violation], resource: Resource, *, series: bool, has_quantity: bool
 ) -> Problems:
-    """Interval problems go next to the date and times (for a series, next to the repeat fields,
-    each with the occurrence it concerns), capacity next to the quantity, the rest on top."""
+    """Interval problems go next to the date and times (for a series, those of the calendar go
+    next to the repeat fields, with the occurrences they concern), capacity next to the
+    quantity, the rest on top."""
     problems = Problems()
     for violation in violations:
         shown = ""
@@ -356,16 +395,15 @@ def place_violations(
         if violation.code == "ambiguous_local_time":
             # The form has no way to give an offset, which the service's message suggests.
             message = f"{message} {_('This form cannot tell the two apart: choose another time.')}"
-        problem = Problem(message, shown)
         if violation.code == "capacity" and has_quantity:
-            problems.quantity.append(problem)
+            group = "quantity"
         elif violation.code in INTERVAL_CODES or violation.code == "capacity":
-            if series and violation.code != "invalid_interval":
-                problems.repeat.append(problem)
-            else:
-                problems.when.append(problem)
+            group = "repeat" if series and violation.code not in TIME_CODES else "when"
         else:
-            problems.general.append(problem)
+            group = "general"
+        if series and violation.code in TIME_CODES:
+            shown = ""
+        problems.add(group, message, shown)
     return problems
 
 
@@ -375,17 +413,18 @@ def _show_invalid(form: _BookingFields, error: InvalidInput) -> Problems:
     for name, message in error.errors.items():
         target = {"recurrence.on_conflict": "on_conflict"}.get(name, name)
         if target in ("start", "end") or name == "recurrence.rrule":
-            group = problems.when if target in ("start", "end") else problems.repeat
-            group.append(Problem(_(message)))
+            problems.add("when" if target in ("start", "end") else "repeat", _(message))
         elif form._fields.get(target) is not None:
             form[target].errors = [*form[target].errors, _(message)]
         else:
-            problems.general.append(Problem(_(message)))
+            problems.add("general", _(message))
     return problems
 
 
 def _busy_problem(error: ResourceBusy) -> Problems:
-    return Problems(general=[Problem(_(error.detail))])
+    problems = Problems()
+    problems.add("general", _(error.detail))
+    return problems
 
 
 # --- Booking ------------------------------------------------------------------------------------
@@ -442,7 +481,7 @@ def _flash_outcome(outcome: BookingOutcome, resource: Resource) -> None:
         )
 
 
-@bp.route("/resources/<int:resource_id>/book", methods=["GET", "POST"])
+@bp.route(f"/resources/<int(max={MAX_ID}):resource_id>/book", methods=["GET", "POST"])
 @login_required
 def new(resource_id: int):
     user = acting_user()
@@ -651,10 +690,12 @@ def _monday_of(text: str | None, today: date) -> date:
         day = date.fromisoformat(text or "")
     except ValueError:
         day = today
+    if not _bookable_year(day):
+        day = today
     return day - timedelta(days=day.weekday())
 
 
-@bp.get("/resources/<int:resource_id>/week")
+@bp.get(f"/resources/<int(max={MAX_ID}):resource_id>/week")
 @login_required
 def week(resource_id: int):
     user = acting_user()
@@ -750,7 +791,7 @@ def _change(form: ChangeForm, booking: Booking, resource: Resource) -> BookingCh
     return BookingChange(start=start, end=end, quantity=quantity, **texts)
 
 
-@bp.route("/bookings/<int:booking_id>", methods=["GET", "POST"])
+@bp.route(f"/bookings/<int(max={MAX_ID}):booking_id>", methods=["GET", "POST"])
 @login_required
 def detail(booking_id: int):
     user = acting_user()
@@ -796,7 +837,7 @@ def detail(booking_id: int):
     ), status
 
 
-@bp.post("/bookings/<int:booking_id>/cancel")
+@bp.post(f"/bookings/<int(max={MAX_ID}):booking_id>/cancel")
 @login_required
 def cancel(booking_id: int):
     try:
@@ -823,8 +864,12 @@ class FindForm(FlaskForm):
     value_chain = SelectField(_l("Value chain"), default="")
     organisation = SelectField(_l("Organisation"), default="")
     city = SelectField(_l("City"), default="")
-    start_date = DateField(_l("From"), validators=[InputRequired(message=_l("Choose a date."))])
-    end_date = DateField(_l("To"), validators=[InputRequired(message=_l("Choose a date."))])
+    start_date = DateField(
+        _l("From"), validators=[InputRequired(message=_l("Choose a date.")), _in_calendar]
+    )
+    end_date = DateField(
+        _l("To"), validators=[InputRequired(message=_l("Choose a date.")), _in_calendar]
+    )
     hours = IntegerField(
         _l("Hours"),
         default=1,

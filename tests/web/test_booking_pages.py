@@ -154,6 +154,14 @@ def test_missing_fields_are_marked_and_nothing_is_booked(client, frozen_now):
     assert bookings_of(r) == []
 
 
+def test_a_date_beyond_the_calendar_is_refused_as_input(client, frozen_now):
+    r = make_worked_example_resource()
+    member_logged_in(client, r)
+    response = client.post(f"/resources/{r.id}/book", data=form_data(date="9999-12-31"))
+    assert response.status_code == 422
+    assert "Choose a date from 1900 to 2999." in response.get_data(as_text=True)
+
+
 def test_an_end_at_midnight_ends_the_day(client, frozen_now):
     r = make_resource(slot_minutes=60, min_duration_minutes=60, approval="none")
     member_logged_in(client, r)
@@ -228,6 +236,19 @@ def test_a_conflicting_series_is_refused_next_to_the_repeat_fields(client, froze
     assert "The resource is already booked then." in repeat
     assert "Wed 9 Dec 2026, 09:00–10:00" in repeat
     assert len(bookings_of(r)) == 1
+
+
+def test_a_series_off_the_slot_grid_is_refused_once_next_to_the_times(client, frozen_now):
+    r = make_worked_example_resource()
+    member_logged_in(client, r)
+    response = client.post(
+        f"/resources/{r.id}/book",
+        data=form_data(start="09:15", repeat="weekly", ends="count", count="3"),
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert problems(html, "when").count("30-minute grid") == 1
+    assert "30-minute grid" not in problems(html, "repeat")
 
 
 def test_skipping_conflicts_books_the_others_and_lists_the_skipped(client, frozen_now):
@@ -395,6 +416,12 @@ def test_a_booking_page_is_not_found_for_strangers(client, frozen_now):
     booking = book(make_user(r.organisation), r, rome(2026, 12, 2, 9), rome(2026, 12, 2, 10))
     log_in(client, make_user(r.organisation))
     assert client.get(f"/bookings/{booking.bookings[0].id}").status_code == 404
+
+
+def test_a_booking_id_beyond_the_database_integers_is_not_found(client, frozen_now):
+    log_in(client, make_user())
+    assert client.get("/bookings/99999999999").status_code == 404
+    assert client.post("/bookings/99999999999/cancel").status_code == 404
 
 
 def test_the_resource_managers_see_a_booking_and_who_made_it(client, frozen_now):

@@ -116,6 +116,13 @@ def test_the_week_runs_from_the_monday_of_the_given_day(client, frozen_now):
     ]
 
 
+def test_a_day_beyond_the_calendar_shows_the_current_week(client, frozen_now):
+    r = make_worked_example_resource()
+    log_in(client, make_user(r.organisation))
+    html = week_of(client, r, "9999-12-31")
+    assert re.search(r'<th scope="col" data-date="([\d-]+)"', html).group(1) == "2026-11-30"
+
+
 def test_previous_and_next_week_links(client, frozen_now):
     r = make_worked_example_resource()
     log_in(client, make_user(r.organisation))
