@@ -19,6 +19,7 @@ from booking.models.resources import (
 from booking.services import catalogue
 from booking.services.catalogue import FacetValue
 from booking.services.clock import now
+from booking.services.errors import InvalidInput
 
 
 def resource_json(resource: Resource, children: list[Resource]) -> dict:
@@ -168,12 +169,14 @@ def set_opening_hours(id: int):
 @bp.get("/resources/<int:id>/blackouts")
 @token_required
 def list_blackouts(id: int):
-    query = catalogue.blackouts_query(
-        api_user(),
-        id,
-        start=query_instant("from", required=False),
-        end=query_instant("to", required=False),
-    )
+    window = {
+        "from": query_instant("from", required=False),
+        "to": query_instant("to", required=False),
+    }
+    for name, moment in window.items():
+        if moment is not None and not catalogue.in_calendar(moment):
+            raise InvalidInput({name: catalogue.OUT_OF_CALENDAR})
+    query = catalogue.blackouts_query(api_user(), id, start=window["from"], end=window["to"])
     return paginated(query, blackout_json)
 
 

@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from itertools import pairwise
@@ -72,6 +72,13 @@ def N_(message: str) -> str:
 
 DEFAULT_TIMEZONE = "Europe/Rome"
 MAX_PER_PAGE = 200
+MAX_PAGE = 1_000_000
+# Ids are 32-bit in the database: a larger one names nothing, and PostgreSQL refuses to bind it.
+MAX_ID = 2**31 - 1
+# Outside these bounds nothing is booked, and converting between time zones may overflow.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+OUT_OF_CALENDAR = N_("must lie between the years 1900 and 2999")
 
 # Everything about a resource that can be written, with the value a new resource gets.
 NEW_RESOURCE_DEFAULTS: dict[str, Any] = {
@@ -143,6 +150,15 @@ _SCALARS = (
 WRITABLE_FIELDS = frozenset((*_SCALARS, *_ID_LISTS, "rates"))
 MAX_RATE = Decimal("99999999.99")
 MAX_SPECS = 100
+
+
+def _valid_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+def in_calendar(moment: datetime) -> bool:
+    """Whether an aware instant lies in the years that the platform can book."""
+    return EARLIEST <= moment < LATEST
 
 
 @cache
@@ -243,7 +259,7 @@ def _text_match(q: str) -> ColumnElement[bool]:
 def _reference_ids(model, ref: int | str, code_column) -> list[int]:
     """Ids named by a filter value: an id, or a code / slug (case-insensitive)."""
     if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
-        return [int(ref)]
+        return [int(ref)] if _valid_id(int(ref)) else []
     return list(
         db.session.execute(
             select(model.id).where(func.lower(code_column) == str(ref).strip().lower())
@@ -286,8 +302,10 @@ def search(
     """
     if kind and kind not in KINDS:
         raise InvalidInput({"kind": _CHOICES["kind"][1]})
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise InvalidInput({"page": N_("must be a page number and at most 200 per page")})
+    if not 1 <= page <= MAX_PAGE:
+        raise InvalidInput({"page": N_("must be a page number from 1 to 1000000")})
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidInput({"per_page": N_("must be from 1 to 200")})
     filters: dict[str, ColumnElement[bool]] = {}
     if kind:
         filters["kind"] = Resource.kind == kind
@@ -374,6 +392,8 @@ RESOURCE_LOADING = (
 
 
 def _load(resource_id: int) -> Resource | None:
+    if not _valid_id(resource_id):
+        return None
     return db.session.execute(
         select(Resource).where(Resource.id == resource_id).options(*RESOURCE_LOADING)
     ).scalar_one_or_none()
@@ -699,6 +719,7 @@ def _state_of(resource: Resource) -> dict[str, Any]:
 
 
 def _rows(model, ids: list[int]) -> dict[int, Any]:
+    ids = [i for i in ids if _valid_id(i)]
     if not ids:
         return {}
     rows = db.session.execute(select(model).where(model.id.in_(ids))).scalars()
@@ -787,6 +808,10 @@ def _apply(resource: Resource, state: dict[str, Any], rows: dict[str, list], now
     resource.updated_at = now
 
 
+def _organisation(organisation_id: int) -> Organisation | None:
+    return db.session.get(Organisation, organisation_id) if _valid_id(organisation_id) else None
+
+
 def create_resource(user: User | None, data: Mapping[str, Any], *, now: datetime) -> Resource:
     """Create a resource from the writable fields in `data` (JSON-like values).
 
@@ -803,7 +828,7 @@ def create_resource(user: User | None, data: Mapping[str, Any], *, now: datetime
     organisation_id = values.get("organisation_id", user.organisation_id)
     if not permissions.can_create_resource_for(user, organisation_id):
         raise Forbidden(N_("You may add resources only to your own organisation."))
-    organisation = db.session.get(Organisation, organisation_id)
+    organisation = _organisation(organisation_id)
     if organisation is None:
         errors["organisation_id"] = N_("must be the id of an organisation")
         raise InvalidInput(errors)
@@ -853,10 +878,7 @@ def update_resource(
     state = _state_of(resource)
     state["rates"] = state["rates"] | values.pop("rates", {})
     state |= values
-    if (
-        "organisation_id" in values
-        and db.session.get(Organisation, state["organisation_id"]) is None
-    ):
+    if "organisation_id" in values and _organisation(state["organisation_id"]) is None:
         errors["organisation_id"] = N_("must be the id of an organisation")
     rows = _check_state(user, state, resource, errors)
     if errors:
@@ -1023,6 +1045,8 @@ def create_blackout(
     for name, value in (("start", start), ("end", end)):
         if not _aware(value):
             errors[name] = N_("needs a time zone offset")
+        elif not in_calendar(value):
+            errors[name] = OUT_OF_CALENDAR
     if not errors and end <= start:
         errors["end"] = N_("must be after the start")
     reason = (reason or "").strip()
@@ -1045,7 +1069,7 @@ def create_blackout(
 
 def get_blackout(user: User | None, blackout_id: int) -> Blackout:
     """A blackout of a resource that `user` may see."""
-    blackout = db.session.get(Blackout, blackout_id)
+    blackout = db.session.get(Blackout, blackout_id) if _valid_id(blackout_id) else None
     if blackout is None:
         raise NotFound(N_("No such blackout."))
     get_resource(user, blackout.resource_id)
@@ -1110,7 +1134,7 @@ def grant_qualification(
     """
     resource = get_managed_resource(user, resource_id)
     errors: dict[str, str] = {}
-    if db.session.get(User, user_id) is None:
+    if not _valid_id(user_id) or db.session.get(User, user_id) is None:
         errors["user_id"] = N_("must be the id of a user")
     if expires_on is not None and expires_on < local_today(resource, now=now):
         errors["expires_on"] = N_("must not be in the past")
@@ -1152,7 +1176,9 @@ def _qualification_of(resource_id: int, user_id: int) -> Qualification | None:
 
 def revoke_qualification(user: User | None, qualification_id: int) -> int:
     """Remove a qualification; returns the id of its resource."""
-    qualification = db.session.get(Qualification, qualification_id)
+    qualification = (
+        db.session.get(Qualification, qualification_id) if _valid_id(qualification_id) else None
+    )
     if qualification is None:
         raise NotFound(N_("No such qualification."))
     resource_id = qualification.resource_id

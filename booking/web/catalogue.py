@@ -1,9 +1,9 @@
 """The catalogue: resources with search and facets, resource pages, organisation pages."""
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_time
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -78,7 +78,7 @@ def acting_user() -> User | None:
 
 def page_number() -> int:
     page = request.args.get("page", default=1, type=int)
-    return page if page and page > 0 else 1
+    return min(page, catalogue.MAX_PAGE) if page and page > 0 else 1
 
 
 @bp.app_template_global()
@@ -127,12 +127,24 @@ def duration(minutes: int) -> str:
     return " ".join(parts)
 
 
-@bp.app_template_filter("local_datetime")
-def local_datetime(moment: datetime, zone: str) -> str:
-    """An instant as the wall-clock time of a resource's time zone, in the page's language."""
-    return format_datetime(
-        moment.astimezone(ZoneInfo(zone)), format="medium", locale=str(get_locale())
-    )
+@bp.app_template_global()
+def local_span(start: datetime, end: datetime, zone: str) -> str:
+    """A span as people read it at the resource: whole days as dates, otherwise dates and times."""
+    locale = str(get_locale())
+    start, end = start.astimezone(ZoneInfo(zone)), end.astimezone(ZoneInfo(zone))
+
+    def day(moment: datetime) -> str:
+        return format_date(moment, format="EEE d MMM yyyy", locale=locale)
+
+    def clock(moment: datetime) -> str:
+        return format_time(moment, format="HH:mm", locale=locale)
+
+    if start.time() == end.time() == time(0):
+        last = end - timedelta(days=1)
+        return day(start) if last.date() == start.date() else f"{day(start)} – {day(last)}"
+    if start.date() == end.date():
+        return f"{day(start)}, {clock(start)}–{clock(end)}"
+    return f"{day(start)}, {clock(start)} – {day(end)}, {clock(end)}"
 
 
 @bp.get("/")

@@ -104,7 +104,9 @@ class ResourceForm(FlaskForm):
     )
     clusters = SelectMultipleField(_l("Clust-ERs"), coerce=int)
     value_chains = SelectMultipleField(
-        _l("Value chains"), coerce=int, description=_l("Each of its Clust-ER must be chosen too.")
+        _l("Value chains"),
+        coerce=int,
+        description=_l("Choose the Clust-ER of each value chain too."),
     )
     visibility = SelectField(_l("Who sees it"), choices=_choices("visibility", VISIBILITIES))
     approval = SelectField(_l("Approval"), choices=_choices("approval", APPROVAL_POLICIES))

@@ -136,3 +136,26 @@ def test_a_blackout_of_an_invisible_resource_is_404(client):
 def test_an_unknown_blackout_is_404(client):
     response = client.delete("/api/v1/blackouts/999", headers=token_for(client, make_user()))
     assert response.status_code == 404
+
+
+def test_instants_outside_the_bookable_years_are_422(client):
+    manager = make_user()
+    resource = make_resource(managers=[manager])
+    headers = token_for(client, manager)
+    response = client.post(
+        _url(resource),
+        json={"start": "0001-01-01T00:00:00+01:00", "end": "3500-01-01T00:00:00Z"},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"start", "end"}
+    listed = client.get(_url(resource) + "?from=0001-01-01T00:00:00%2B01:00", headers=headers)
+    assert listed.status_code == 422
+    assert set(listed.json["errors"]) == {"from"}
+
+
+def test_a_blackout_id_beyond_the_databases_integers_is_404(client):
+    response = client.delete(
+        "/api/v1/blackouts/99999999999", headers=token_for(client, make_user())
+    )
+    assert response.status_code == 404

@@ -267,3 +267,35 @@ def test_managers_and_co_owners_are_given_as_ids(client):
     )
     assert response.status_code == 201
     assert (response.json["managers"], response.json["co_owners"]) == ([manager.id], [partner.id])
+
+
+def test_an_id_beyond_the_databases_integers_is_404(client):
+    headers = token_for(client, make_network_admin())
+    assert client.get("/api/v1/resources/99999999999", headers=headers).status_code == 404
+    response = client.patch("/api/v1/resources/99999999999", json={}, headers=headers)
+    assert response.status_code == 404
+
+
+def test_ids_beyond_the_databases_integers_are_invalid_references(client):
+    response = client.post(
+        "/api/v1/resources",
+        json={
+            "name": "Lab",
+            "kind": "instrument",
+            "managers": [99999999999],
+            "parent_id": 99999999999,
+            "clusters": [99999999999],
+        },
+        headers=token_for(client, make_org_admin()),
+    )
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"managers", "parent_id", "clusters"}
+
+
+def test_filters_and_pages_beyond_any_value_answer_without_error(client):
+    make_resource()
+    headers = token_for(client, make_user())
+    body = client.get("/api/v1/resources?cluster=99999999999", headers=headers).json
+    assert body["total"] == 0
+    response = client.get("/api/v1/resources?page=99999999999999999999", headers=headers)
+    assert response.status_code == 422

@@ -266,3 +266,29 @@ def test_the_manage_link_is_shown_to_organisation_admins(client):
 def test_the_manage_link_is_not_shown_to_members_who_manage_nothing(client):
     log_in(client, make_user())
     assert 'href="/manage/"' not in client.get("/").get_data(as_text=True)
+
+
+def test_ids_and_pages_beyond_any_value_answer_without_error(client):
+    make_resource(name="Lathe")
+    assert client.get("/resources/99999999999").status_code == 404
+    assert client.get("/?page=99999999999999999999").status_code == 200
+
+
+def test_blackouts_read_as_local_days_or_local_times(client, frozen_now):
+    resource = make_resource(timezone="Europe/Rome")
+    # Midnight to midnight in Rome is 23:00 to 23:00 UTC in winter.
+    make_blackout(
+        resource,
+        datetime(2026, 12, 24, 23, tzinfo=UTC),
+        datetime(2026, 12, 26, 23, tzinfo=UTC),
+        reason="Christmas",
+    )
+    make_blackout(
+        resource,
+        datetime(2026, 12, 10, 8, tzinfo=UTC),
+        datetime(2026, 12, 10, 12, tzinfo=UTC),
+        reason="Service",
+    )
+    html = client.get(f"/resources/{resource.id}").get_data(as_text=True)
+    assert "Fri 25 Dec 2026 – Sat 26 Dec 2026" in html
+    assert "Thu 10 Dec 2026, 09:00–13:00" in html
