@@ -865,7 +865,7 @@ def update_resource(
     resource = get_managed_resource(user, resource_id)
     new_owner = data.get("organisation_id")
     if (
-        isinstance(new_owner, int)
+        _valid_id(new_owner)
         and new_owner != resource.organisation_id
         and not (
             permissions.can_create_resource_for(user, resource.organisation_id)

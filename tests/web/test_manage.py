@@ -292,3 +292,11 @@ def test_a_member_may_neither_see_nor_change_qualifications(client):
     log_in(client, make_user())
     assert client.get(f"/manage/resources/{resource.id}/qualifications").status_code == 403
     assert client.post(f"/manage/qualifications/{qualification.id}/revoke").status_code == 403
+
+
+def test_the_403_page_explains_the_refusal(client):
+    log_in(client, make_user())
+    html = client.get("/manage/resources/new", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    assert "Only organisation admins and network admins may add resources." in html
