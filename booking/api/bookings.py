@@ -27,6 +27,7 @@ from booking.models.resources import KINDS
 from booking.services import availability, catalogue
 from booking.services import booking as booking_service
 from booking.services.booking import MAX_PURPOSE, MAX_TITLE, BookingChange, BookingInput
+from booking.services.catalogue import MAX_ID, OUT_OF_CALENDAR, in_calendar
 from booking.services.clock import now
 from booking.services.errors import InvalidInput, NotFound
 from booking.services.locking import ResourceBusy
@@ -41,12 +42,6 @@ MAX_REASON = 500
 # The longest search window, in minutes: no longer slot can fit in it.
 MAX_DURATION_MINUTES = 31 * 24 * 60
 PATCHABLE = ("start", "end", "quantity", "title", "purpose")
-# Ids are 32-bit in the database: a larger one names nothing, and PostgreSQL would refuse to bind it.
-MAX_ID = 2**31 - 1
-# Outside these bounds nothing can be booked, and the date arithmetic of the services overflows.
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST = datetime(3000, 1, 1, tzinfo=UTC)
-OUT_OF_RANGE = "must lie between the years 1900 and 2999"
 
 
 # --- Errors ------------------------------------------------------------------------------------
@@ -198,13 +193,14 @@ def _recurrence(fields: Fields) -> tuple[str | None, str]:
 
 def _instant(fields: Fields, name: str, *, required: bool = False) -> datetime | None:
     value = fields.instant(name, required=required)
-    if value is not None and not EARLIEST <= value < LATEST:
-        fields.error(name, OUT_OF_RANGE)
+    if value is not None and not in_calendar(value):
+        fields.error(name, OUT_OF_CALENDAR)
         return None
     return value
 
 
 def _path_id(value: int, what: str) -> int:
+    # Ids are 32-bit in the database: a larger one names nothing, and PostgreSQL cannot bind it.
     if value > MAX_ID:
         raise NotFound(f"No such {what}.")
     return value
@@ -266,8 +262,8 @@ def _utc_instant(name: str, *, required: bool) -> datetime | None:
     value = query_instant(name, required=required)
     if value is None:
         return None
-    if not EARLIEST <= value < LATEST:
-        raise InvalidInput({name: OUT_OF_RANGE})
+    if not in_calendar(value):
+        raise InvalidInput({name: OUT_OF_CALENDAR})
     return value.astimezone(UTC)
 
 
@@ -294,14 +290,6 @@ def _flag(name: str) -> bool:
 
 def _text(name: str) -> str | None:
     return request.args.get(name, "").strip() or None
-
-
-def _reference(name: str) -> str | None:
-    """An id, code or slug naming a cluster, value chain or organisation."""
-    value = _text(name)
-    if value is not None and value.isdigit() and int(value) > MAX_ID:
-        raise InvalidInput({name: f"must be at most {MAX_ID}"})
-    return value
 
 
 # --- Queries -----------------------------------------------------------------------------------
@@ -348,14 +336,14 @@ def _catalogue_selection() -> Select:
         query = query.where(catalogue._text_match(q))
     if kind:
         query = query.where(Resource.kind == kind)
-    if cluster := _reference("cluster"):
+    if cluster := _text("cluster"):
         query = query.where(
             catalogue._in_cluster(catalogue._reference_ids(Cluster, cluster, Cluster.code))
         )
-    if value_chain := _reference("value_chain"):
+    if value_chain := _text("value_chain"):
         ids = catalogue._reference_ids(ValueChain, value_chain, ValueChain.code)
         query = query.where(catalogue._in_value_chain(ids))
-    if organisation := _reference("organisation"):
+    if organisation := _text("organisation"):
         ids = catalogue._reference_ids(Organisation, organisation, Organisation.slug)
         query = query.where(Resource.organisation_id.in_(ids))
     if city := _text("city"):
