@@ -45,6 +45,7 @@ def test_a_researcher_finds_a_resource_in_the_catalogue_and_opens_its_page(
     )
     link.click()
 
-    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), RESOURCE))
-    assert browser.find_element(By.TAG_NAME, "h1").text == RESOURCE
-    assert "/resources/" in browser.current_url
+    wait.until(ec.url_contains("/resources/"))
+    heading = wait.until(ec.presence_of_element_located((By.TAG_NAME, "h1")))
+    # Compared after the wait, so that an error page shows its own heading in the failure.
+    assert heading.text == RESOURCE
