@@ -32,7 +32,7 @@ def merged_catalogue(language: str):
             continue
         for message in catalogue:
             if message.id and message.string:
-                merged[message.id] = message.string
+                merged[message.id] = message
     return merged
 
 

@@ -14,7 +14,7 @@ DEFAULT_PER_PAGE = 50
 
 def paginated(query: Select, serialise: Callable[[Any], dict]) -> dict:
     """Run `query` (already filtered and ordered) for the requested page."""
-    page = query_int("page", default=1, minimum=1)
+    page = query_int("page", default=1, minimum=1, maximum=1_000_000)
     per_page = query_int("per_page", default=DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE)
     total = db.session.execute(
         select(func.count()).select_from(query.order_by(None).subquery())

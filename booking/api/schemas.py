@@ -1,6 +1,6 @@
 """How domain objects look in JSON."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from booking.models import Organisation, User
@@ -10,7 +10,7 @@ def instant(value: datetime | None) -> str | None:
     """UTC with a `Z`, as the contract promises for every response."""
     if value is None:
         return None
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def money(value: Decimal | None) -> float | None:

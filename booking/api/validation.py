@@ -9,6 +9,8 @@ from booking.api.problems import ApiProblem
 from booking.services.errors import InvalidInput
 
 _MISSING = object()
+# Far enough for any booking; keeps date arithmetic (buffers, horizons) clear of datetime's limits.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 def json_object() -> dict[str, Any]:
@@ -33,6 +35,8 @@ def parse_instant(value: Any) -> datetime:
         raise ValueError("must be an ISO 8601 timestamp with an offset") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValueError("needs an explicit offset such as 'Z' or '+01:00'")
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise ValueError(f"must lie between the years {FIRST_YEAR} and {LAST_YEAR}")
     return parsed
 
 
