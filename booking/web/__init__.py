@@ -9,7 +9,7 @@ from booking.extensions import db, login_manager
 from booking.models import User
 
 # Each module defines `bp`.
-AREAS = ("auth", "catalogue", "manage", "admin", "bookings", "approvals", "requests")
+AREAS = ("auth", "catalogue", "manage", "admin", "bookings", "approvals", "requests", "feeds")
 
 
 @login_manager.user_loader

@@ -1,0 +1,4 @@
+"""One booking as an iCalendar event."""
+
+OPENAPI_PATHS: dict = {}
+OPENAPI_SCHEMAS: dict = {}
