@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from booking.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_network
 from booking.extensions import db
-from booking.models import Organisation, User
+from booking.models import Organisation, Resource, User
 from booking.reference import ensure_coordinator
 from booking.services import clock
 from booking.services.accounts import (
@@ -97,13 +97,14 @@ def create_admin(email: str, password: str, name: str | None, organisation_slug:
 @click.option(
     "--if-empty",
     is_flag=True,
-    help="Do nothing when the database already holds organisations.",
+    help="Do nothing when the database already holds resources (a network in use).",
 )
 @with_appcontext
 def seed_demo(if_empty: bool):
     """Load the demo network (idempotent: only what is missing is added)."""
-    if if_empty and db.session.execute(select(Organisation.id).limit(1)).first() is not None:
-        click.echo("The database already holds organisations: demo network not loaded.")
+    # Resources, not organisations: `create-admin` on a fresh database makes an organisation.
+    if if_empty and db.session.execute(select(Resource.id).limit(1)).first() is not None:
+        click.echo("The database already holds resources: demo network not loaded.")
         return
     summary = load_demo_network(clock.now())
     click.echo("Demo network loaded:")

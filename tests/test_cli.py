@@ -7,7 +7,7 @@ from booking.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from booking.extensions import db
 from booking.models import Organisation, Resource, User
 from booking.services.accounts import authenticate
-from tests.factories import make_organisation, make_user
+from tests.factories import make_organisation, make_resource, make_user
 
 ADMIN_PASSWORD = "a long enough secret"
 
@@ -150,10 +150,20 @@ def test_seed_demo_if_empty_loads_an_empty_database(cli, frozen_now):
     assert _count(Resource) >= 32
 
 
-def test_seed_demo_if_empty_leaves_a_database_with_organisations_alone(cli, frozen_now):
-    make_organisation()
+def test_seed_demo_if_empty_leaves_a_database_with_resources_alone(cli, frozen_now):
+    make_resource()
     result = cli("seed-demo", "--if-empty")
     assert result.exit_code == 0, result.output
     assert "demo network not loaded" in result.output
-    assert _count(Resource) == 0
+    assert _count(Resource) == 1
     assert _count(Organisation) == 1
+
+
+def test_seed_demo_if_empty_loads_after_create_admin(cli, frozen_now):
+    assert (
+        cli("create-admin", "--email", "boss@example.org", "--password", "long enough pw").exit_code
+        == 0
+    )
+    result = cli("seed-demo", "--if-empty")
+    assert result.exit_code == 0, result.output
+    assert _count(Resource) >= 32
