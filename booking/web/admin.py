@@ -1,7 +1,7 @@
 """Administration of organisations (network admins) and accounts (network and organisation
 admins), over the accounts and organisations services, which decide who may do what."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -22,13 +22,12 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from booking.extensions import db
 from booking.models import Organisation, User
 from booking.models.network import ORGANISATION_TYPES
-from booking.services import accounts
+from booking.services import accounts, vat
 from booking.services import organisations as network
 from booking.services.errors import InvalidInput
 from booking.services.organisations import AlreadyTaken
@@ -51,6 +50,15 @@ ORGANISATION_TYPE_LABELS = {
 USER_FORM_FIELDS = {"organisation_id": "organisation", "roles": "network_admin"}
 
 
+def _valid_vat_number(form: FlaskForm, field) -> None:
+    """The rule of services/vat.py, checked with the other fields so that all errors show at once."""
+    if field.data and field.data.strip():
+        try:
+            vat.normalise(field.data)
+        except vat.InvalidVatNumber as error:
+            raise ValidationError(_(str(error))) from None
+
+
 class OrganisationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(_l("Short name in addresses (slug)"), validators=[Length(max=120)])
@@ -59,14 +67,11 @@ class OrganisationForm(FlaskForm):
         choices=[SelectChoice(t, ORGANISATION_TYPE_LABELS[t]) for t in ORGANISATION_TYPES],
     )
     city = StringField(_l("City"), validators=[DataRequired(), Length(max=120)])
-    vat_number = StringField(_l("VAT number (partita IVA)"), validators=[Length(max=20)])
-    accredited = BooleanField(_l("Accredited by the Region (High Technology Network)"))
-    clusters = SelectMultipleField(
-        _l("Clust-ERs"),
-        coerce=int,
-        widget=ListWidget(prefix_label=False),
-        option_widget=CheckboxInput(),
+    vat_number = StringField(
+        _l("VAT number (partita IVA)"), validators=[Length(max=20), _valid_vat_number]
     )
+    accredited = BooleanField(_l("Accredited by the Region (High Technology Network)"))
+    clusters = SelectMultipleField(_l("Clust-ERs"), coerce=int)
     website = URLField(_l("Website"), validators=[Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
 
@@ -103,19 +108,18 @@ class Page:
     items: list
     total: int
     number: int
-    pages: int
-    filters: dict[str, Any] = field(default_factory=dict)
+    per_page: int = PER_PAGE
 
 
-def _page(query: Select, filters: dict[str, Any]) -> Page:
+def _page(query: Select) -> Page:
+    """The requested page of `query`'s rows (the page number is kept inside the list)."""
     total = db.session.execute(
         select(func.count()).select_from(query.order_by(None).subquery())
     ).scalar_one()
-    pages = max(1, -(-total // PER_PAGE))
-    number = min(max(request.args.get("page", 1, type=int), 1), pages)
+    last = max(1, -(-total // PER_PAGE))
+    number = min(max(request.args.get("page", 1, type=int), 1), last)
     items = db.session.execute(query.limit(PER_PAGE).offset((number - 1) * PER_PAGE)).scalars()
-    kept = {name: value for name, value in filters.items() if value not in (None, "")}
-    return Page(list(items), total, number, pages, kept)
+    return Page(list(items), total, number)
 
 
 def _show_errors(form: FlaskForm, error: InvalidInput | AlreadyTaken, fields=None) -> None:
@@ -140,7 +144,7 @@ def organisations():
     network.require_organisation_editor(current_user)
     q = request.args.get("q", "").strip()
     type = request.args.get("type") if request.args.get("type") in ORGANISATION_TYPES else None
-    page = _page(network.organisations_query(q=q or None, type=type), {"q": q, "type": type})
+    page = _page(network.organisations_query(q=q or None, type=type))
     return render_template(
         "admin/organisations.html", page=page, q=q, type=type, types=ORGANISATION_TYPE_LABELS
     )
@@ -225,7 +229,7 @@ def users():
     q = request.args.get("q", "").strip()
     organisation_id = request.args.get("organisation", type=int)
     query = accounts.users_query(current_user, organisation_id=organisation_id, q=q or None)
-    page = _page(query, {"q": q, "organisation": organisation_id})
+    page = _page(query)
     return render_template(
         "admin/users.html",
         page=page,

@@ -77,6 +77,16 @@ def test_a_network_admin_searches_the_organisations(client):
     assert "Tecnopolo di Parma" in page and "MASA Modena" not in page
 
 
+def test_the_organisations_are_listed_fifty_to_a_page(client):
+    for n in range(51):
+        make_organisation(name=f"Lab {n:02d}")
+    log_in(client, make_network_admin(make_organisation(name="ART-ER")))
+
+    second = client.get("/admin/organisations?page=2").get_data(as_text=True)
+
+    assert "Lab 50" in second and "Lab 48" not in second and "Page 2 of 2" in second
+
+
 def test_an_organisation_admin_may_not_see_the_organisations_administration(client):
     log_in(client, make_org_admin())
     assert client.get("/admin/organisations").status_code == 403
@@ -113,6 +123,15 @@ def test_a_bad_vat_number_is_shown_next_to_its_field(client):
         db.session.execute(select(Organisation).where(Organisation.name == "CIPACK")).first()
         is None
     )
+
+
+def test_a_bad_vat_number_is_shown_together_with_a_missing_name(client):
+    log_in(client, make_network_admin())
+    response = client.post(
+        "/admin/organisations/new", data=_organisation_form(name="", vat_number="123")
+    )
+    page = response.get_data(as_text=True)
+    assert "has 11 digits" in page and "This field is required." in page
 
 
 def test_a_name_in_use_is_shown_next_to_its_field(client):
