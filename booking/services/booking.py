@@ -183,22 +183,35 @@ def _commit_or_refuse(occupied: list[tuple[datetime, datetime]]) -> None:
         raise
 
 
-def create_bookings(actor: User, data: BookingInput, *, now: datetime) -> BookingOutcome:
-    """Book one interval, or a series, for `actor`; confirmed or pending by the approval policy."""
+def create_bookings(
+    actor: User, data: BookingInput, *, now: datetime, on_behalf_of: User | None = None
+) -> BookingOutcome:
+    """Book one interval, or a series, for `actor`; confirmed or pending by the approval policy.
+
+    With `on_behalf_of`, a manager of the resource books for that user (a pilot-plant trial they
+    scheduled): the booking is the user's, and the rules that depend on who books (qualification,
+    quota, duplicates, rate) are checked for them; it is confirmed, since a manager made it.
+    """
     _validate(data)
+    requester = on_behalf_of or actor
     try:
         lock_resources(family_ids(data.resource_id), lock_timeout())
         resource = require_visible(actor, load_resource(data.resource_id))
         manages = can_manage_resource(actor, resource)
         if data.record_past_use and not manages:
             raise Forbidden("Only the resource's managers may record past use.")
+        if on_behalf_of is not None and not manages:
+            raise Forbidden("Only the resource's managers may book for someone else.")
         occurrences = _occurrences(resource, data, now)
         status = _initial_status(actor, resource, manages)
+        # RuleBook exempts a managing viewer from the qualification rule, which is meant for
+        # managers booking for themselves: someone booked for must hold their own.
+        exempt = manages if on_behalf_of is None else can_manage_resource(requester, resource)
         rules = RuleBook(
             resource=resource,
-            requester=actor,
+            requester=requester,
             viewer=actor,
-            viewer_manages=manages,
+            viewer_manages=exempt,
             now=now,
             window=(min(o.start for o in occurrences), max(o.end for o in occurrences)),
             record_past_use=data.record_past_use,
@@ -222,21 +235,21 @@ def create_bookings(actor: User, data: BookingInput, *, now: datetime) -> Bookin
         if data.rrule:
             series = BookingSeries(
                 resource_id=resource.id,
-                requester_id=actor.id,
+                requester_id=requester.id,
                 rrule=data.rrule.strip(),
                 on_conflict=data.on_conflict,
                 created_at=now,
             )
             db.session.add(series)
-        category = _rate_category(actor, resource)
+        category = _rate_category(requester, resource)
         bookings = []
         for occurrence in accepted:
             lo, hi = blocked_span(resource, occurrence.start, occurrence.end)
             bookings.append(
                 Booking(
                     resource_id=resource.id,
-                    requester_id=actor.id,
-                    organisation_id=actor.organisation_id,
+                    requester_id=requester.id,
+                    organisation_id=requester.organisation_id,
                     series=series,
                     start_at=occurrence.start,
                     end_at=occurrence.end,
