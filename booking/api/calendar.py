@@ -1,4 +1,81 @@
-"""One booking as an iCalendar event."""
+"""One booking as an iCalendar event, and the address of one's own calendar feed."""
 
-OPENAPI_PATHS: dict = {}
-OPENAPI_SCHEMAS: dict = {}
+from booking.api import bp
+from booking.api.auth import api_user, token_required
+from booking.extensions import db
+from booking.models import Booking
+from booking.services import calendar
+from booking.services.catalogue import MAX_ID
+from booking.services.errors import NotFound
+from booking.web.feeds import ics_response
+
+
+@bp.get(f"/bookings/<int(max={MAX_ID}):booking_id>.ics")
+@token_required
+def booking_ics(booking_id: int):
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound("No such booking.")
+    body = calendar.single_event_calendar(api_user(), booking)
+    return ics_response(body, booking.updated_at, filename=f"booking-{booking_id}.ics")
+
+
+@bp.post("/me/calendar-token")
+@token_required
+def replace_calendar_token():
+    user = api_user()
+    calendar.replace_calendar_token(user)
+    url = calendar.personal_feed_url(user)
+    return {"calendar_url": url, "webcal_url": calendar.webcal(url)}, 201
+
+
+_ICS = {"text/calendar": {"schema": {"type": "string"}}}
+
+OPENAPI_PATHS: dict = {
+    "/bookings/{id}.ics": {
+        "parameters": [
+            {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+        ],
+        "get": {
+            "summary": "One booking as an iCalendar file (one VEVENT)",
+            "description": "For the booking's requester and the resource's managers; 404 for "
+            "anyone else. Times are in UTC. Answers 304 to If-None-Match with the ETag it gave.",
+            "tags": ["bookings", "calendar"],
+            "responses": {
+                "200": {"description": "The booking as text/calendar", "content": _ICS},
+                "304": {"description": "Unchanged since the ETag or date the client sent"},
+                "401": {"$ref": "#/components/responses/Unauthorized"},
+                "404": {"$ref": "#/components/responses/NotFound"},
+            },
+        },
+    },
+    "/me/calendar-token": {
+        "post": {
+            "summary": "Make a new secret address for your personal calendar feed",
+            "description": "The previous address, if any, stops working at once (404). The "
+            "current address is also `calendar_url` in GET /me. Resource feeds take the same "
+            "secret: /calendar/resources/{id}.ics?token=<secret>.",
+            "tags": ["calendar"],
+            "responses": {
+                "201": {
+                    "description": "The new address",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/CalendarFeed"}
+                        }
+                    },
+                },
+                "401": {"$ref": "#/components/responses/Unauthorized"},
+            },
+        },
+    },
+}
+OPENAPI_SCHEMAS: dict = {
+    "CalendarFeed": {
+        "type": "object",
+        "properties": {
+            "calendar_url": {"type": "string", "format": "uri"},
+            "webcal_url": {"type": "string", "description": "The same address as webcal://"},
+        },
+    },
+}

@@ -1,5 +1,114 @@
-"""Calendar feeds (iCalendar): a personal secret feed per user, and resource feeds."""
+"""Calendar feeds (iCalendar): a personal secret feed per user, resource feeds, one booking as a
+file, and replacing the secret from the profile page.
 
-from flask import Blueprint
+Calendar applications fetch the feeds without a session: the secret in the address says who is
+asking. Feeds answer with an ETag (a hash of the body) and Last-Modified, and 304 when the client
+already has what would be sent.
+"""
+
+import hashlib
+from contextlib import nullcontext
+from datetime import datetime
+
+from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from booking.extensions import db
+from booking.models import Booking, Resource, User
+from booking.services import calendar
+from booking.services.catalogue import MAX_ID
+from booking.services.clock import now
+from booking.services.errors import NotFound
+from booking.web.catalogue import acting_user
 
 bp = Blueprint("feeds", __name__, url_prefix="/calendar")
+
+MEDIA_TYPE = "text/calendar; charset=utf-8"
+
+
+@bp.app_template_global()
+def personal_feed_url(user: User) -> str | None:
+    return calendar.personal_feed_url(user)
+
+
+@bp.app_template_global()
+def resource_feed_url(user: User, resource: Resource) -> str | None:
+    return calendar.resource_feed_url(user, resource)
+
+
+bp.add_app_template_filter(calendar.webcal, "webcal")
+
+
+def ics_response(
+    body: bytes, last_modified: datetime | None = None, filename: str | None = None
+) -> Response:
+    """A calendar body with its validators; 304 when the request's validators still match."""
+    response = Response(body, content_type=MEDIA_TYPE)
+    response.set_etag(hashlib.sha256(body).hexdigest())
+    if last_modified is not None:
+        response.last_modified = last_modified
+    # The feeds carry a secret in their address: no shared cache may keep them, and clients
+    # must ask again (cheaply, with their validators) before using what they have.
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response.make_conditional(request)
+
+
+def _feed_user(token: str) -> User:
+    user = calendar.user_for_calendar_token(token)
+    if user is None:
+        raise NotFound("No such calendar.")
+    return user
+
+
+def _in_language_of(user: User):
+    """The user's chosen language; without one, what the calendar application asks for."""
+    return force_locale(user.locale) if user.locale else nullcontext()
+
+
+@bp.get("/<token>.ics")
+def personal(token: str):
+    user = _feed_user(token)
+    with _in_language_of(user):
+        feed = calendar.personal_feed(user, now())
+    return ics_response(feed.body, feed.last_modified)
+
+
+@bp.get(f"/resources/<int(max={MAX_ID}):resource_id>.ics")
+def resource(resource_id: int):
+    user = _feed_user(request.args.get("token", ""))
+    with _in_language_of(user):
+        feed = calendar.resource_feed(user, db.session.get(Resource, resource_id), now())
+    return ics_response(feed.body, feed.last_modified)
+
+
+@bp.get(f"/bookings/<int(max={MAX_ID}):booking_id>.ics")
+@login_required
+def booking(booking_id: int):
+    """ "Add to calendar": one booking as a file to open in a calendar application."""
+    found = db.session.get(Booking, booking_id)
+    if found is None:
+        raise NotFound("No such booking.")
+    body = calendar.single_event_calendar(acting_user(), found)
+    return ics_response(body, found.updated_at, filename=f"booking-{booking_id}.ics")
+
+
+@bp.post("/token")
+@login_required
+def replace_token():
+    """Make a new secret address for the personal feed; the old one stops working."""
+    user = acting_user()
+    calendar.replace_calendar_token(user)
+    flash(
+        _(
+            "Your calendar feed now has this address: %(url)s. The previous address no longer "
+            "works: subscribe again with the new one.",
+            url=calendar.personal_feed_url(user),
+        ),
+        "success",
+    )
+    return redirect(url_for("auth.profile") + "#calendar")
