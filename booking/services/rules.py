@@ -7,14 +7,15 @@ the later ones are checked against them too.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from booking.extensions import db
 from booking.models import Blackout, Booking, Qualification, Resource, User
 from booking.models.bookings import LIVE_STATUSES
+from booking.services import quotas
 from booking.services.schedule import is_open_throughout, open_intervals
 from booking.services.timeutil import minutes, overlaps
 from booking.services.violations import Violation
@@ -58,14 +59,6 @@ def blocked_span(resource: Resource, start: datetime, end: datetime) -> tuple[da
     )
 
 
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
 class RuleBook:
     def __init__(
         self,
@@ -92,9 +85,7 @@ class RuleBook:
         self.ignore_booking_id = ignore_booking_id
         self.parent_id = resource.parent_id
         self.child_ids = {child.id for child in resource.children}
-        self.quota_applies = bool(resource.monthly_quota_hours) and (
-            requester.organisation_id not in resource.owner_organisation_ids
-        )
+        self.quota_applies = quotas.quota_applies(resource, requester.organisation_id)
         self._load(window)
 
     # -- loading -------------------------------------------------------------------------------
@@ -128,7 +119,17 @@ class RuleBook:
         )
         self.open_spans = open_intervals(resource.opening_hours, self.zone, start, end)
         self.qualified = self._qualified()
-        self.quota_used = self._quota_usage(start, end) if self.quota_applies else {}
+        self.quota_used = (
+            quotas.hours_used(
+                resource,
+                self.requester.organisation_id,
+                start,
+                end,
+                ignore_booking_id=self.ignore_booking_id,
+            )
+            if self.quota_applies
+            else {}
+        )
 
     def _qualified(self) -> bool:
         if not self.resource.requires_qualification:
@@ -141,42 +142,6 @@ class RuleBook:
         ).scalar_one_or_none()
         today = self.now.astimezone(self.zone).date()
         return qualification is not None and qualification.is_valid_on(today)
-
-    def _months(self, start: datetime, end: datetime) -> list[tuple[date, datetime, datetime]]:
-        """The calendar months (local) touched by [start, end), each with its UTC bounds."""
-        months = []
-        month = month_start(start.astimezone(self.zone).date())
-        while True:
-            lo = datetime.combine(month, datetime.min.time(), tzinfo=self.zone)
-            hi = datetime.combine(next_month(month), datetime.min.time(), tzinfo=self.zone)
-            if lo >= end:
-                break
-            months.append((month, lo, hi))
-            month = next_month(month)
-        return months
-
-    def _quota_usage(self, start: datetime, end: datetime) -> dict[date, float]:
-        months = self._months(start, end)
-        lo, hi = months[0][1], months[-1][2]
-        rows = db.session.execute(
-            select(Booking.id, Booking.start_at, Booking.end_at).where(
-                Booking.resource_id == self.resource.id,
-                Booking.organisation_id == self.requester.organisation_id,
-                Booking.status.in_(LIVE_STATUSES),
-                and_(Booking.end_at > lo, Booking.start_at < hi),
-            )
-        ).all()
-        used = {month: 0.0 for month, _, _ in months}
-        for booking_id, b_start, b_end in rows:
-            if booking_id != self.ignore_booking_id:
-                self._add_usage(used, b_start, b_end)
-        return used
-
-    def _add_usage(self, used: dict[date, float], start: datetime, end: datetime) -> None:
-        for month, lo, hi in self._months(start, end):
-            hours = (min(end, hi) - max(start, lo)).total_seconds() / 3600
-            if hours > 0:
-                used[month] = used.get(month, 0.0) + hours
 
     # -- checking ------------------------------------------------------------------------------
 
@@ -198,7 +163,7 @@ class RuleBook:
             )
         )
         if self.quota_applies:
-            self._add_usage(self.quota_used, start, end)
+            quotas.add_usage(self.quota_used, start, end, self.zone)
 
     def check(self, start: datetime, end: datetime, quantity: int) -> list[Violation]:
         """Every rule that [start, end) with this quantity breaks."""
@@ -335,7 +300,7 @@ class RuleBook:
             return []
         quota = self.resource.monthly_quota_hours
         violations = []
-        for month, lo, hi in self._months(start, end):
+        for month, lo, hi in quotas.months_touched(start, end, self.zone):
             hours = (min(end, hi) - max(start, lo)).total_seconds() / 3600
             used = self.quota_used.get(month, 0.0)
             if used + hours > quota + 1e-9:
