@@ -24,7 +24,7 @@ from booking.extensions import db
 from booking.models import Booking, Cluster, Organisation, Resource, User, ValueChain
 from booking.models.bookings import ON_CONFLICT, STATUSES
 from booking.models.resources import KINDS
-from booking.services import availability, catalogue
+from booking.services import approvals, availability, catalogue
 from booking.services import booking as booking_service
 from booking.services.booking import MAX_PURPOSE, MAX_TITLE, BookingChange, BookingInput
 from booking.services.catalogue import MAX_ID, OUT_OF_CALENDAR, in_calendar
@@ -385,17 +385,37 @@ def update_booking(id: int):
     )
 
 
-@bp.post("/bookings/<int:id>/cancel")
-@token_required
-def cancel_booking(id: int):
-    # The body is optional: a cancellation needs no reason.
+def _optional_reason() -> str:
+    """The `reason` of an optional body {"reason"?}."""
     fields = Fields(json_object() if request.data else {})
     reason = fields.string("reason", max_length=MAX_REASON, allow_empty=True, nullable=True)
     fields.done()
+    return reason or ""
+
+
+@bp.post("/bookings/<int:id>/cancel")
+@token_required
+def cancel_booking(id: int):
     return booking_json(
         booking_service.cancel_booking(
-            api_user(), _path_id(id, "booking"), now=now(), reason=reason or ""
+            api_user(), _path_id(id, "booking"), now=now(), reason=_optional_reason()
         )
+    )
+
+
+@bp.post("/bookings/<int:id>/approve")
+@token_required
+def approve_booking(id: int):
+    return booking_json(
+        approvals.approve(api_user(), _path_id(id, "booking"), now=now(), reason=_optional_reason())
+    )
+
+
+@bp.post("/bookings/<int:id>/reject")
+@token_required
+def reject_booking(id: int):
+    return booking_json(
+        approvals.reject(api_user(), _path_id(id, "booking"), now=now(), reason=_optional_reason())
     )
 
 
@@ -583,6 +603,37 @@ OPENAPI_PATHS = {
             },
         },
     },
+    "/bookings/{id}/approve": {
+        "parameters": [_ID],
+        "post": {
+            "summary": "Approve a pending request (the resource's managers)",
+            "description": "Re-checks every rule except lead time and horizon at this moment: "
+            "409 with `violations` when one refuses it. Approving rejects the other pending "
+            "requests that no longer fit, with the reason `slot_taken`. 403 for the requester, "
+            "404 for users who may not see the request, 409 when it is no longer pending.",
+            "tags": ["approvals"],
+            "requestBody": _body("Decision", required=False),
+            "responses": {
+                "200": _ok("The confirmed booking", _ref("Booking")),
+                **_errors("400", "401", "403", "404", "409", "422", "503"),
+            },
+        },
+    },
+    "/bookings/{id}/reject": {
+        "parameters": [_ID],
+        "post": {
+            "summary": "Reject a pending request, with a reason for the requester",
+            "description": "By the resource's managers; the reason is optional but tells the "
+            "requester why. 403 for the requester, 404 for users who may not see the request, "
+            "409 when it is no longer pending.",
+            "tags": ["approvals"],
+            "requestBody": _body("Decision", required=False),
+            "responses": {
+                "200": _ok("The rejected booking", _ref("Booking")),
+                **_errors("400", "401", "403", "404", "409", "422"),
+            },
+        },
+    },
     "/resources/{id}/availability": {
         "parameters": [_ID],
         "get": {
@@ -713,6 +764,16 @@ OPENAPI_SCHEMAS = {
     "Cancellation": {
         "type": "object",
         "properties": {"reason": {"type": "string", "maxLength": MAX_REASON}},
+    },
+    "Decision": {
+        "type": "object",
+        "properties": {
+            "reason": {
+                "type": "string",
+                "maxLength": MAX_REASON,
+                "description": "Shown to the requester as the booking's decision_reason",
+            }
+        },
     },
     "SeriesResult": {
         "type": "object",

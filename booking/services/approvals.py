@@ -1,19 +1,27 @@
 """Managers decide requests: approving re-checks the rules at that moment and turns away the
 competing requests that no longer fit (`slot_taken`); rejecting gives the requester a reason."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from booking.extensions import db
-from booking.models import Booking, User
-from booking.services import audit
-from booking.services.booking import family_ids, get_booking, load_resource, lock_timeout
+from booking.models import Booking, Organisation, Resource, User
+from booking.services import audit, catalogue
+from booking.services.booking import (
+    can_see_booking,
+    family_ids,
+    get_booking,
+    load_resource,
+    lock_timeout,
+)
 from booking.services.errors import Conflict, Forbidden
 from booking.services.locking import lock_resources
 from booking.services.permissions import can_manage_resource
 from booking.services.rules import RuleBook
-from booking.services.violations import BookingRefused
+from booking.services.violations import BookingRefused, Violation
 
 SLOT_TAKEN = "slot_taken"
 
@@ -27,8 +35,35 @@ def _pending_for_manager(actor: User, booking_id: int) -> Booking:
     return booking
 
 
+@dataclass
+class Approval:
+    """An approved request, and the competing requests it turned away with `slot_taken`."""
+
+    booking: Booking
+    turned_away: list[Booking]
+
+
+def _approval_rules(actor: User, booking: Booking, resource: Resource, now: datetime) -> RuleBook:
+    """The rules as an approval applies them: every rule except lead time and horizon."""
+    return RuleBook(
+        resource=resource,
+        requester=booking.requester,
+        viewer=actor,
+        viewer_manages=True,
+        now=now,
+        window=(booking.start_at, booking.end_at),
+        ignore_booking_id=booking.id,
+        notice_rules=False,
+    )
+
+
 def approve(actor: User, booking_id: int, *, now: datetime, reason: str = "") -> Booking:
     """Confirm a pending request if every rule still allows it; returns the booking."""
+    return approve_reporting(actor, booking_id, now=now, reason=reason).booking
+
+
+def approve_reporting(actor: User, booking_id: int, *, now: datetime, reason: str = "") -> Approval:
+    """As approve(), naming also the competing requests that the approval turned away."""
     _pending_for_manager(actor, booking_id)
     try:
         booking = db.session.get(Booking, booking_id)
@@ -36,17 +71,7 @@ def approve(actor: User, booking_id: int, *, now: datetime, reason: str = "") ->
         booking = db.session.get(Booking, booking_id)
         if booking is None or booking.status != "pending":
             raise Conflict("The request was decided meanwhile; reload it.")
-        resource = load_resource(booking.resource_id)
-        rules = RuleBook(
-            resource=resource,
-            requester=booking.requester,
-            viewer=actor,
-            viewer_manages=True,
-            now=now,
-            window=(booking.start_at, booking.end_at),
-            ignore_booking_id=booking.id,
-            notice_rules=False,
-        )
+        rules = _approval_rules(actor, booking, load_resource(booking.resource_id), now)
         violations = rules.check(booking.start_at, booking.end_at, booking.quantity)
         if violations:
             raise BookingRefused(violations)
@@ -57,9 +82,9 @@ def approve(actor: User, booking_id: int, *, now: datetime, reason: str = "") ->
         booking.updated_at = now
         audit.record(booking, "approved", actor, now, before=before, reason=booking.decision_reason)
         db.session.flush()
-        _turn_away_competitors(actor, booking, now)
+        turned_away = _turn_away_competitors(actor, booking, now)
         db.session.commit()
-        return booking
+        return Approval(booking, turned_away)
     except BaseException:
         db.session.rollback()
         raise
@@ -119,3 +144,130 @@ def reject(actor: User, booking_id: int, *, now: datetime, reason: str = "") -> 
     audit.record(booking, "rejected", actor, now, before=before, reason=booking.decision_reason)
     db.session.commit()
     return booking
+
+
+# --- The managers' queue -----------------------------------------------------------------------
+
+
+@dataclass
+class Competitor:
+    """Another pending request for the same time on the resource or its joint lab; `visible`
+    says whether the manager may see who asked (it may be on a resource they do not manage)."""
+
+    booking: Booking
+    visible: bool
+
+
+@dataclass
+class QueueEntry:
+    request: Booking
+    organisation: Organisation
+    # What would refuse its approval now (empty: it can be approved).
+    conflicts: list[Violation]
+    competitors: list[Competitor]
+
+
+@dataclass
+class ApprovalQueue:
+    entries: list[QueueEntry]
+    total: int
+    page: int
+    per_page: int
+
+
+def approval_queue(
+    actor: User, *, now: datetime, page: int = 1, per_page: int = 20
+) -> ApprovalQueue:
+    """The pending requests that have not ended on the resources `actor` manages, by start; each
+    with what would refuse its approval now (the approval's own rules, run read-only) and the
+    other pending requests that overlap it."""
+    managed = select(Resource.id).where(catalogue._manageable_clause(actor))
+    query = select(Booking).where(
+        Booking.status == "pending", Booking.end_at > now, Booking.resource_id.in_(managed)
+    )
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    requests = list(
+        db.session.execute(
+            query.order_by(Booking.start_at, Booking.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+            .options(selectinload(Booking.requester))
+        ).scalars()
+    )
+    if not requests:
+        return ApprovalQueue([], total, page, per_page)
+    resources = _resources({r.resource_id for r in requests})
+    organisations = {
+        o.id: o
+        for o in db.session.execute(
+            select(Organisation).where(Organisation.id.in_({r.organisation_id for r in requests}))
+        ).scalars()
+    }
+    competing = _competing(requests, resources, actor)
+    entries = []
+    # One RuleBook per request, as approve() builds it: a bounded page of them.
+    for request in requests:
+        rules = _approval_rules(actor, request, resources[request.resource_id], now)
+        entries.append(
+            QueueEntry(
+                request=request,
+                organisation=organisations[request.organisation_id],
+                conflicts=rules.check(request.start_at, request.end_at, request.quantity),
+                competitors=competing[request.id],
+            )
+        )
+    return ApprovalQueue(entries, total, page, per_page)
+
+
+def _resources(ids: set[int]) -> dict[int, Resource]:
+    rows = db.session.execute(
+        select(Resource)
+        .where(Resource.id.in_(ids))
+        .options(
+            selectinload(Resource.opening_hours),
+            selectinload(Resource.managers),
+            selectinload(Resource.co_owners),
+            selectinload(Resource.clusters),
+            selectinload(Resource.children),
+        )
+    ).scalars()
+    return {resource.id: resource for resource in rows}
+
+
+def _competing(
+    requests: list[Booking], resources: dict[int, Resource], actor: User
+) -> dict[int, list[Competitor]]:
+    """For each request, the other pending requests of its resource family whose blocked spans
+    overlap its own, found with one query for the whole page."""
+    families = {
+        resource.id: {resource.id, *(c.id for c in resource.children)}
+        | ({resource.parent_id} if resource.parent_id else set())
+        for resource in resources.values()
+    }
+    rows = list(
+        db.session.execute(
+            select(Booking)
+            .where(
+                Booking.resource_id.in_(set().union(*families.values())),
+                Booking.status == "pending",
+                Booking.blocked_start < max(r.blocked_end for r in requests),
+                Booking.blocked_end > min(r.blocked_start for r in requests),
+            )
+            .order_by(Booking.start_at, Booking.id)
+            .options(
+                selectinload(Booking.requester).selectinload(User.organisation),
+                selectinload(Booking.resource).selectinload(Resource.managers),
+            )
+        ).scalars()
+    )
+    return {
+        request.id: [
+            Competitor(other, can_see_booking(actor, other))
+            for other in rows
+            if other.id != request.id
+            and other.resource_id in families[request.resource_id]
+            and other.blocked_start < request.blocked_end
+            and other.blocked_end > request.blocked_start
+        ]
+        for request in requests
+    }

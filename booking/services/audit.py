@@ -2,7 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
 from booking.extensions import db
 from booking.models import Booking, BookingAudit, User
@@ -45,14 +46,19 @@ def record(
     )
 
 
-def history(viewer: User, booking: Booking) -> list[BookingAudit]:
-    """The booking's history, oldest first, for its requester, managers and admins."""
+def history_query(viewer: User, booking: Booking) -> Select:
+    """The booking's history, oldest first, with each actor, as a query to page through; for its
+    requester, managers and admins."""
     if booking.requester_id != viewer.id and not can_manage_resource(viewer, booking.resource):
         raise Forbidden("Only the requester and the resource's managers see this history.")
-    return list(
-        db.session.execute(
-            select(BookingAudit)
-            .where(BookingAudit.booking_id == booking.id)
-            .order_by(BookingAudit.at, BookingAudit.id)
-        ).scalars()
+    return (
+        select(BookingAudit)
+        .where(BookingAudit.booking_id == booking.id)
+        .order_by(BookingAudit.at, BookingAudit.id)
+        .options(selectinload(BookingAudit.actor))
     )
+
+
+def history(viewer: User, booking: Booking) -> list[BookingAudit]:
+    """The booking's history, oldest first, for its requester, managers and admins."""
+    return list(db.session.execute(history_query(viewer, booking)).scalars())
