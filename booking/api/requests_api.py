@@ -1,0 +1,539 @@
+"""Pilot-plant trial requests and training requests: thin handlers over services/trials.py and
+services/training.py.
+
+Handlers that change a request authorise before they read the body, so that someone who may not
+decide a request learns nothing from the answer about what its body should hold.
+"""
+
+from flask import request, url_for
+
+from booking.api import bp
+from booking.api.auth import api_user, token_required
+from booking.api.catalogue import qualification_json
+from booking.api.openapi import PAGINATION_PARAMETERS, page_of
+from booking.api.pagination import paginated
+from booking.api.schemas import instant
+from booking.api.validation import Fields, json_object, query_int
+from booking.models import TrainingRequest, TrialRequest
+from booking.models.requests import TRAINING_STATUSES, TRIAL_STATUSES
+from booking.services import training, trials
+from booking.services.catalogue import MAX_ID
+from booking.services.clock import now
+from booking.services.errors import InvalidInput
+
+# --- JSON shapes -------------------------------------------------------------------------------
+
+
+def trial_json(trial: TrialRequest) -> dict:
+    booking = trial.booking
+    return {
+        "id": trial.id,
+        "resource_id": trial.resource_id,
+        "requester": {
+            "id": trial.requester_id,
+            "name": trial.requester.name,
+            "organisation_id": trial.organisation_id,
+        },
+        "earliest_start": instant(trial.earliest_start),
+        "latest_end": instant(trial.latest_end),
+        "duration_minutes": trial.duration_minutes,
+        "title": trial.title,
+        "description": trial.description,
+        "materials": trial.materials,
+        "safety_notes": trial.safety_notes,
+        "attachments": list(trial.attachments or []),
+        "status": trial.status,
+        "booking": None
+        if booking is None
+        else {
+            "id": booking.id,
+            "start": instant(booking.start_at),
+            "end": instant(booking.end_at),
+            "status": booking.status,
+        },
+        "decision_reason": trial.decision_reason,
+        "created_at": instant(trial.created_at),
+        "updated_at": instant(trial.updated_at),
+    }
+
+
+def slots_json(found: trials.CandidateSlots) -> dict:
+    return {
+        "trial_request_id": found.trial.id,
+        "searched": {"start": instant(found.searched_from), "end": instant(found.searched_until)},
+        "window_truncated": found.window_truncated,
+        "slots": [{"start": instant(start), "end": instant(end)} for start, end in found.slots],
+    }
+
+
+def training_json(request: TrainingRequest) -> dict:
+    user = request.user
+    return {
+        "id": request.id,
+        "resource_id": request.resource_id,
+        "user": {
+            "id": user.id,
+            "name": user.name,
+            "email": user.email,
+            "organisation_id": user.organisation_id,
+        },
+        "message": request.message,
+        "status": request.status,
+        "created_at": instant(request.created_at),
+        "handled_at": instant(request.handled_at),
+    }
+
+
+# --- Reading input -----------------------------------------------------------------------------
+
+
+def _optional_body() -> dict:
+    return json_object() if request.data else {}
+
+
+def _flag(name: str) -> bool:
+    value = request.args.get(name, "").strip().lower()
+    if value not in ("", "true", "false", "1", "0"):
+        raise InvalidInput({name: "must be true or false"})
+    return value in ("true", "1")
+
+
+def _trial_input(payload: dict) -> trials.TrialInput:
+    fields = Fields(payload)
+    resource_id = fields.integer("resource_id", required=True, minimum=1, maximum=MAX_ID)
+    earliest_start = fields.instant("earliest_start", required=True)
+    latest_end = fields.instant("latest_end", required=True)
+    duration = fields.integer("duration_minutes", required=True, minimum=1, maximum=10**7)
+    title = fields.string("title", required=True, max_length=trials.MAX_TITLE)
+    texts = {
+        name: fields.string(name, max_length=trials.MAX_TEXT, allow_empty=True, nullable=True)
+        for name in ("description", "materials", "safety_notes")
+    }
+    attachments = payload.get("attachments") or []
+    if not isinstance(attachments, list) or not all(isinstance(a, str) for a in attachments):
+        fields.error("attachments", "must be a list of links")
+    fields.done()
+    return trials.TrialInput(
+        resource_id=resource_id,
+        earliest_start=earliest_start,
+        latest_end=latest_end,
+        duration_minutes=duration,
+        title=title,
+        attachments=tuple(attachments),
+        **{name: value or "" for name, value in texts.items()},
+    )
+
+
+# --- Trial requests ----------------------------------------------------------------------------
+
+
+@bp.post("/trial-requests")
+@token_required
+def create_trial_request():
+    trial = trials.submit(api_user(), _trial_input(json_object()), now=now())
+    trial = trials.get_trial(api_user(), trial.id)
+    location = url_for("api.get_trial_request", id=trial.id)
+    return trial_json(trial), 201, {"Location": location}
+
+
+@bp.get("/trial-requests")
+@token_required
+def list_trial_requests():
+    resource_id = query_int("resource_id", minimum=1, maximum=MAX_ID)
+    if resource_id is not None or _flag("managed"):
+        query = trials.trials_for_managers(api_user(), resource_id=resource_id)
+    else:
+        query = trials.my_trials(api_user())
+    return paginated(query, trial_json)
+
+
+@bp.get("/trial-requests/<int:id>")
+@token_required
+def get_trial_request(id: int):
+    return trial_json(trials.get_trial(api_user(), id))
+
+
+@bp.get("/trial-requests/<int:id>/slots")
+@token_required
+def trial_request_slots(id: int):
+    return slots_json(trials.candidate_slots(api_user(), id, now=now()))
+
+
+@bp.post("/trial-requests/<int:id>/schedule")
+@token_required
+def schedule_trial_request(id: int):
+    trials.managed_trial(api_user(), id)
+    fields = Fields(json_object())
+    start = fields.instant("start", required=True)
+    fields.done()
+    return trial_json(trials.schedule(api_user(), id, start, now=now()))
+
+
+@bp.post("/trial-requests/<int:id>/decline")
+@token_required
+def decline_trial_request(id: int):
+    trials.managed_trial(api_user(), id)
+    fields = Fields(json_object())
+    reason = fields.string("reason", required=True, max_length=trials.MAX_REASON)
+    fields.done()
+    return trial_json(trials.decline(api_user(), id, reason, now=now()))
+
+
+@bp.post("/trial-requests/<int:id>/withdraw")
+@token_required
+def withdraw_trial_request(id: int):
+    return trial_json(trials.withdraw(api_user(), id, now=now()))
+
+
+# --- Training requests -------------------------------------------------------------------------
+
+
+@bp.post("/resources/<int:id>/training-requests")
+@token_required
+def create_training_request(id: int):
+    fields = Fields(_optional_body())
+    message = fields.string(
+        "message", max_length=training.MAX_MESSAGE, allow_empty=True, nullable=True
+    )
+    fields.done()
+    created = training.request_training(api_user(), id, message or "", now=now())
+    return training_json(training.get_request(api_user(), created.id)), 201
+
+
+@bp.get("/training-requests")
+@token_required
+def list_training_requests():
+    if _flag("managed"):
+        query = training.open_requests(api_user())
+    else:
+        query = training.my_requests(api_user())
+    return paginated(query, training_json)
+
+
+@bp.post("/training-requests/<int:id>/grant")
+@token_required
+def grant_training_request(id: int):
+    fields = Fields(_optional_body())
+    expires_on = fields.day("expires_on", nullable=True)
+    fields.done()
+    handled, qualification = training.grant(api_user(), id, expires_on, now=now())
+    return training_json(handled) | {"qualification": qualification_json(qualification)}
+
+
+@bp.post("/training-requests/<int:id>/decline")
+@token_required
+def decline_training_request(id: int):
+    return training_json(training.decline(api_user(), id, now=now()))
+
+
+# --- OpenAPI -----------------------------------------------------------------------------------
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _ok(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _body(name: str, *, required: bool = True) -> dict:
+    return {"required": required, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _errors(*statuses: str) -> dict:
+    names = {
+        "400": "BadRequest",
+        "401": "Unauthorized",
+        "403": "Forbidden",
+        "404": "NotFound",
+        "409": "Conflict",
+        "422": "InvalidInput",
+    }
+    return {status: {"$ref": f"#/components/responses/{names[status]}"} for status in statuses}
+
+
+def _query(name: str, schema: dict, description: str) -> dict:
+    return {"name": name, "in": "query", "schema": schema, "description": description}
+
+
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_INSTANT = {"type": "string", "format": "date-time"}
+_MANAGED = _query("managed", {"type": "boolean"}, "The requests on the resources you manage")
+_TEXT = {"type": "string", "maxLength": trials.MAX_TEXT, "default": ""}
+_INTERVAL = {"type": "object", "properties": {"start": _INSTANT, "end": _INSTANT}}
+_USER = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "organisation_id": {"type": "integer"},
+    },
+}
+
+OPENAPI_PATHS = {
+    "/trial-requests": {
+        "get": {
+            "summary": "Trial requests: your own, or those of the resources you manage",
+            "description": "Without parameters, the requests you made, newest first. With "
+            "`resource_id` (a resource you manage) or `managed=true`, the requests on your "
+            "resources: open ones first, by earliest start.",
+            "tags": ["trial requests"],
+            "parameters": [
+                _query("resource_id", {"type": "integer"}, "A resource you manage"),
+                _MANAGED,
+                *PAGINATION_PARAMETERS,
+            ],
+            "responses": {
+                "200": _ok("A page of trial requests", page_of("#/components/schemas/Trial")),
+                **_errors("401", "403", "404", "422"),
+            },
+        },
+        "post": {
+            "summary": "Ask for time on a pilot installation somewhere inside a window",
+            "description": "The window must lie ahead, within the resource's booking horizon, "
+            "and hold the duration, which must be a whole number of the resource's slots "
+            "within its shortest and longest booking. Other kinds of resources are refused "
+            "(422 on `resource_id`): they are booked directly.",
+            "tags": ["trial requests"],
+            "requestBody": _body("TrialCreate"),
+            "responses": {
+                "201": _ok("The new request, open", _ref("Trial")),
+                **_errors("400", "401", "404", "422"),
+            },
+        },
+    },
+    "/trial-requests/{id}": {
+        "parameters": [_ID],
+        "get": {
+            "summary": "One trial request (its requester and the resource's managers)",
+            "tags": ["trial requests"],
+            "responses": {"200": _ok("The request", _ref("Trial")), **_errors("401", "404")},
+        },
+    },
+    "/trial-requests/{id}/slots": {
+        "parameters": [_ID],
+        "get": {
+            "summary": "Free slots that fit an open request (managers)",
+            "description": "The first free slots of the request's duration inside its window, "
+            "from the availability search. The part of the window already past is skipped; "
+            f"at most {trials.SEARCH_DAYS} days are searched, and `window_truncated` says "
+            "when the window reaches further than `searched`.",
+            "tags": ["trial requests"],
+            "responses": {
+                "200": _ok("Slots, earliest first", _ref("TrialSlots")),
+                **_errors("401", "403", "404", "409"),
+            },
+        },
+    },
+    "/trial-requests/{id}/schedule": {
+        "parameters": [_ID],
+        "post": {
+            "summary": "Book the trial from `start` for the requester (managers)",
+            "description": "The whole trial must lie inside the window (422 on `start`). The "
+            "booking is the requester's, confirmed at once; every booking rule is checked for "
+            "the requester (their qualification, quota and other bookings), and a refusal is "
+            "answered 409 with every violation. The request becomes `scheduled`.",
+            "tags": ["trial requests"],
+            "requestBody": _body("TrialSchedule"),
+            "responses": {
+                "200": _ok("The scheduled request, with its booking", _ref("Trial")),
+                **_errors("400", "401", "403", "404", "409", "422"),
+            },
+        },
+    },
+    "/trial-requests/{id}/decline": {
+        "parameters": [_ID],
+        "post": {
+            "summary": "Decline an open request, with a reason for the requester (managers)",
+            "tags": ["trial requests"],
+            "requestBody": _body("TrialDecline"),
+            "responses": {
+                "200": _ok("The declined request", _ref("Trial")),
+                **_errors("400", "401", "403", "404", "409", "422"),
+            },
+        },
+    },
+    "/trial-requests/{id}/withdraw": {
+        "parameters": [_ID],
+        "post": {
+            "summary": "Withdraw your own request while it is open",
+            "tags": ["trial requests"],
+            "responses": {
+                "200": _ok("The withdrawn request", _ref("Trial")),
+                **_errors("401", "403", "404", "409"),
+            },
+        },
+    },
+    "/resources/{id}/training-requests": {
+        "parameters": [_ID],
+        "post": {
+            "summary": "Ask a resource's managers for the training it requires",
+            "description": "Only for a resource that requires a qualification you lack or hold "
+            "expired; 409 when it needs none, when you hold a valid one or manage it, and "
+            "when you have an open request for it already.",
+            "tags": ["training requests"],
+            "requestBody": _body("TrainingCreate", required=False),
+            "responses": {
+                "201": _ok("The new request, open", _ref("TrainingRequest")),
+                **_errors("400", "401", "404", "409", "422"),
+            },
+        },
+    },
+    "/training-requests": {
+        "get": {
+            "summary": "Training requests: your own, or the open ones on resources you manage",
+            "tags": ["training requests"],
+            "parameters": [_MANAGED, *PAGINATION_PARAMETERS],
+            "responses": {
+                "200": _ok(
+                    "A page of training requests", page_of("#/components/schemas/TrainingRequest")
+                ),
+                **_errors("401", "422"),
+            },
+        },
+    },
+    "/training-requests/{id}/grant": {
+        "parameters": [_ID],
+        "post": {
+            "summary": "Grant the qualification and close the request as done (managers)",
+            "description": "Granting to someone already qualified changes the expiry.",
+            "tags": ["training requests"],
+            "requestBody": _body("TrainingGrant", required=False),
+            "responses": {
+                "200": _ok(
+                    "The request, done, with the qualification",
+                    {
+                        "allOf": [
+                            _ref("TrainingRequest"),
+                            {
+                                "type": "object",
+                                "properties": {"qualification": _ref("Qualification")},
+                            },
+                        ]
+                    },
+                ),
+                **_errors("400", "401", "403", "404", "409", "422"),
+            },
+        },
+    },
+    "/training-requests/{id}/decline": {
+        "parameters": [_ID],
+        "post": {
+            "summary": "Close an open training request without a qualification (managers)",
+            "tags": ["training requests"],
+            "responses": {
+                "200": _ok("The declined request", _ref("TrainingRequest")),
+                **_errors("401", "403", "404", "409"),
+            },
+        },
+    },
+}
+
+OPENAPI_SCHEMAS = {
+    "Trial": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "resource_id": {"type": "integer"},
+            "requester": _USER,
+            "earliest_start": _INSTANT,
+            "latest_end": _INSTANT,
+            "duration_minutes": {"type": "integer"},
+            "title": {"type": "string"},
+            "description": {"type": "string"},
+            "materials": {"type": "string"},
+            "safety_notes": {"type": "string"},
+            "attachments": {"type": "array", "items": {"type": "string", "format": "uri"}},
+            "status": {"type": "string", "enum": list(TRIAL_STATUSES)},
+            "booking": {
+                "type": "object",
+                "nullable": True,
+                "description": "The booking made when the request was scheduled",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "start": _INSTANT,
+                    "end": _INSTANT,
+                    "status": {"type": "string"},
+                },
+            },
+            "decision_reason": {"type": "string", "description": "Why it was declined"},
+            "created_at": _INSTANT,
+            "updated_at": _INSTANT,
+        },
+    },
+    "TrialCreate": {
+        "type": "object",
+        "required": ["resource_id", "earliest_start", "latest_end", "duration_minutes", "title"],
+        "properties": {
+            "resource_id": {"type": "integer", "description": "A pilot installation"},
+            "earliest_start": {**_INSTANT, "example": "2026-12-07T08:00:00+01:00"},
+            "latest_end": {**_INSTANT, "example": "2026-12-18T18:00:00+01:00"},
+            "duration_minutes": {"type": "integer", "minimum": 1, "example": 480},
+            "title": {"type": "string", "maxLength": trials.MAX_TITLE},
+            "description": _TEXT,
+            "materials": _TEXT,
+            "safety_notes": _TEXT,
+            "attachments": {
+                "type": "array",
+                "maxItems": trials.MAX_ATTACHMENTS,
+                "items": {"type": "string", "format": "uri", "maxLength": trials.MAX_LINK},
+                "description": "Links (http or https) to documents kept elsewhere",
+            },
+        },
+    },
+    "TrialSlots": {
+        "type": "object",
+        "properties": {
+            "trial_request_id": {"type": "integer"},
+            "searched": _INTERVAL,
+            "window_truncated": {"type": "boolean"},
+            "slots": {"type": "array", "items": _INTERVAL},
+        },
+    },
+    "TrialSchedule": {
+        "type": "object",
+        "required": ["start"],
+        "properties": {"start": {**_INSTANT, "description": "With an offset"}},
+    },
+    "TrialDecline": {
+        "type": "object",
+        "required": ["reason"],
+        "properties": {"reason": {"type": "string", "maxLength": trials.MAX_REASON}},
+    },
+    "TrainingRequest": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "resource_id": {"type": "integer"},
+            "user": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "email": {"type": "string"},
+                    "organisation_id": {"type": "integer"},
+                },
+            },
+            "message": {"type": "string"},
+            "status": {"type": "string", "enum": list(TRAINING_STATUSES)},
+            "created_at": _INSTANT,
+            "handled_at": {**_INSTANT, "nullable": True},
+        },
+    },
+    "TrainingCreate": {
+        "type": "object",
+        "properties": {"message": {"type": "string", "maxLength": training.MAX_MESSAGE}},
+    },
+    "TrainingGrant": {
+        "type": "object",
+        "properties": {
+            "expires_on": {
+                "type": "string",
+                "format": "date",
+                "nullable": True,
+                "description": "Last day of validity; null or absent: no expiry",
+            }
+        },
+    },
+}
