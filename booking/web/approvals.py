@@ -1,5 +1,192 @@
-"""Managers' pages: the approval queue, statements."""
+"""Managers' pages: the approval queue, and the monthly statements to download."""
 
-from flask import Blueprint
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import login_required
+
+from booking.models import Booking
+from booking.services import approvals, catalogue
+from booking.services import statements as statement_service
+from booking.services.booking import get_booking
+from booking.services.catalogue import MAX_ID
+from booking.services.clock import now
+from booking.services.errors import Conflict, Forbidden, InvalidInput
+from booking.services.locking import ResourceBusy
+from booking.services.violations import BookingRefused
+from booking.web.bookings import when
+from booking.web.catalogue import LABELS, acting_user, page_number
 
 bp = Blueprint("approvals", __name__, url_prefix="/manage")
+
+PER_PAGE = 20
+MAX_REASON = 500
+
+
+# --- The approval queue ------------------------------------------------------------------------
+
+
+@bp.get("/approvals")
+@login_required
+def queue():
+    user = acting_user()
+    if not catalogue.manages_anything(user):
+        raise Forbidden("Only the managers of a resource and admins have an approval queue.")
+    result = approvals.approval_queue(user, now=now(), page=page_number(), per_page=PER_PAGE)
+    return render_template(
+        "approvals/queue.html", queue=result, rate_label=LABELS["rate"], max_reason=MAX_REASON
+    )
+
+
+def _described(booking: Booking) -> dict[str, str]:
+    return {
+        "title": booking.title,
+        "when": when(booking.resource, booking.start_at, booking.end_at),
+        "name": booking.requester.name,
+    }
+
+
+def _back_to_queue():
+    page = request.form.get("page", type=int)
+    return redirect(url_for("approvals.queue", page=page if page and page > 1 else None))
+
+
+def _reason() -> str | None:
+    """The reason typed in the form; None (after saying why) when it is too long."""
+    reason = (request.form.get("reason") or "").strip()
+    if len(reason) > MAX_REASON:
+        flash(_("The reason is too long: at most %(num)d characters.", num=MAX_REASON), "error")
+        return None
+    return reason
+
+
+def _flash_undecided(error: Exception, described: dict[str, str]) -> None:
+    if isinstance(error, BookingRefused):
+        flash(
+            _(
+                "%(title)s (%(when)s, requested by %(name)s) cannot be approved: %(reasons)s",
+                reasons=" ".join(v.message for v in error.violations),
+                **described,
+            ),
+            "error",
+        )
+    elif isinstance(error, ResourceBusy):
+        flash(_("Someone else is deciding on this resource right now; please try again."), "error")
+    else:
+        flash(
+            _(
+                "%(title)s (%(when)s, requested by %(name)s) has already been decided; it is no "
+                "longer in the queue.",
+                **described,
+            ),
+            "error",
+        )
+
+
+@bp.post(f"/approvals/<int(max={MAX_ID}):booking_id>/approve")
+@login_required
+def approve(booking_id: int):
+    user = acting_user()
+    described = _described(get_booking(user, booking_id))
+    reason = _reason()
+    if reason is None:
+        return _back_to_queue()
+    try:
+        outcome = approvals.approve_reporting(user, booking_id, now=now(), reason=reason)
+    except (BookingRefused, ResourceBusy, Conflict) as error:
+        _flash_undecided(error, described)
+        return _back_to_queue()
+    flash(_("Approved: %(title)s, %(when)s, requested by %(name)s.", **described), "success")
+    if outcome.turned_away:
+        turned_away = "; ".join(
+            "{name} ({when})".format(**_described(turned)) for turned in outcome.turned_away
+        )
+        flash(
+            ngettext(
+                "%(num)d competing request no longer fits and was rejected as the slot is "
+                "taken: %(list)s.",
+                "%(num)d competing requests no longer fit and were rejected as the slot is "
+                "taken: %(list)s.",
+                len(outcome.turned_away),
+                list=turned_away,
+            ),
+            "info",
+        )
+    return _back_to_queue()
+
+
+@bp.post(f"/approvals/<int(max={MAX_ID}):booking_id>/reject")
+@login_required
+def reject(booking_id: int):
+    user = acting_user()
+    described = _described(get_booking(user, booking_id))
+    reason = _reason()
+    if reason is None:
+        return _back_to_queue()
+    try:
+        approvals.reject(user, booking_id, now=now(), reason=reason)
+    except Conflict as error:
+        _flash_undecided(error, described)
+        return _back_to_queue()
+    flash(_("Rejected: %(title)s, %(when)s, requested by %(name)s.", **described), "success")
+    return _back_to_queue()
+
+
+# --- Statements --------------------------------------------------------------------------------
+
+
+@bp.get("/statements")
+@login_required
+def statements():
+    user = acting_user()
+    subjects = statement_service.statement_subjects(user)
+    if not subjects:
+        raise Forbidden("Only organisation admins and resource managers have statements.")
+    month, month_error = statement_service.current_month(now()), None
+    if request.args.get("month"):
+        try:
+            month = statement_service.parse_month(request.args["month"])
+        except InvalidInput:
+            month_error = _("Choose a month, written YYYY-MM.")
+    return render_template(
+        "approvals/statements.html",
+        subjects=subjects,
+        month=month.strftime("%Y-%m"),
+        month_error=month_error,
+    ), 422 if month_error else 200
+
+
+def _csv_download(statement: statement_service.Statement) -> Response:
+    return Response(
+        statement_service.to_csv(statement),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{statement.filename}"'},
+    )
+
+
+def _month_or_none():
+    try:
+        return statement_service.parse_month(request.args.get("month"))
+    except InvalidInput:
+        flash(_("Choose a month, written YYYY-MM."), "error")
+        return None
+
+
+@bp.get(f"/statements/organisations/<int(max={MAX_ID}):organisation_id>.csv")
+@login_required
+def organisation_statement(organisation_id: int):
+    month = _month_or_none()
+    if month is None:
+        return redirect(url_for("approvals.statements"))
+    return _csv_download(
+        statement_service.organisation_statement(acting_user(), organisation_id, month)
+    )
+
+
+@bp.get(f"/statements/resources/<int(max={MAX_ID}):resource_id>.csv")
+@login_required
+def resource_statement(resource_id: int):
+    month = _month_or_none()
+    if month is None:
+        return redirect(url_for("approvals.statements"))
+    return _csv_download(statement_service.resource_statement(acting_user(), resource_id, month))
