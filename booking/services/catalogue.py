@@ -283,6 +283,47 @@ def _in_value_chain(value_chain_ids: list[int]) -> ColumnElement[bool]:
     )
 
 
+def filter_conditions(
+    *,
+    kind: str | None = None,
+    cluster: int | str | None = None,
+    value_chain: int | str | None = None,
+    organisation: int | str | None = None,
+    city: str | None = None,
+) -> dict[str, ColumnElement[bool]]:
+    """The catalogue's facet filters as WHERE conditions, by facet name.
+
+    `cluster` and `value_chain` take an id or a code, `organisation` an id or a slug.
+    """
+    if kind and kind not in KINDS:
+        raise InvalidInput({"kind": _CHOICES["kind"][1]})
+    filters: dict[str, ColumnElement[bool]] = {}
+    if kind:
+        filters["kind"] = Resource.kind == kind
+    if cluster not in (None, ""):
+        filters["cluster"] = _in_cluster(_reference_ids(Cluster, cluster, Cluster.code))
+    if value_chain not in (None, ""):
+        filters["value_chain"] = _in_value_chain(
+            _reference_ids(ValueChain, value_chain, ValueChain.code)
+        )
+    if organisation not in (None, ""):
+        filters["organisation"] = Resource.organisation_id.in_(
+            _reference_ids(Organisation, organisation, Organisation.slug)
+        )
+    if city and city.strip():
+        filters["city"] = func.lower(Resource.city) == city.strip().lower()
+    return filters
+
+
+def matching_resources(*, q: str | None = None, **filters: Any) -> Select:
+    """select(Resource) with the catalogue's text search and filters; visibility is left to the
+    caller (the free-slot search applies it itself)."""
+    conditions = list(filter_conditions(**filters).values())
+    if q and q.strip():
+        conditions.append(_text_match(q.strip()))
+    return select(Resource).where(*conditions)
+
+
 def search(
     user: User | None,
     *,
@@ -300,27 +341,13 @@ def search(
 
     `cluster` and `value_chain` take an id or a code, `organisation` an id or a slug.
     """
-    if kind and kind not in KINDS:
-        raise InvalidInput({"kind": _CHOICES["kind"][1]})
     if not 1 <= page <= MAX_PAGE:
         raise InvalidInput({"page": N_("must be a page number from 1 to 1000000")})
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise InvalidInput({"per_page": N_("must be from 1 to 200")})
-    filters: dict[str, ColumnElement[bool]] = {}
-    if kind:
-        filters["kind"] = Resource.kind == kind
-    if cluster not in (None, ""):
-        filters["cluster"] = _in_cluster(_reference_ids(Cluster, cluster, Cluster.code))
-    if value_chain not in (None, ""):
-        filters["value_chain"] = _in_value_chain(
-            _reference_ids(ValueChain, value_chain, ValueChain.code)
-        )
-    if organisation not in (None, ""):
-        filters["organisation"] = Resource.organisation_id.in_(
-            _reference_ids(Organisation, organisation, Organisation.slug)
-        )
-    if city and city.strip():
-        filters["city"] = func.lower(Resource.city) == city.strip().lower()
+    filters = filter_conditions(
+        kind=kind, cluster=cluster, value_chain=value_chain, organisation=organisation, city=city
+    )
     base = [permissions.visible_resources_clause(user)]
     if q and q.strip():
         base.append(_text_match(q.strip()))

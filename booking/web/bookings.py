@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 from wtforms import (
     BooleanField,
@@ -43,8 +43,8 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking.extensions import db
-from booking.models import Booking, Organisation, Resource, User
-from booking.models.resources import KINDS, resource_clusters, resource_value_chains
+from booking.models import Booking, Resource, User
+from booking.models.resources import KINDS
 from booking.services import catalogue
 from booking.services.availability import (
     Availability,
@@ -929,59 +929,16 @@ def _find_choices(form: FindForm, user: User) -> None:
     form.city.choices = anything + [SelectChoice(city) for city in cities]
 
 
-def _like(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def filtered_resources(form: FindForm) -> Select:
-    """select(Resource) with the catalogue's filters (the search adds visibility).
-
-    The catalogue service builds its filtered query only inside its paginated search, so the
-    filters are repeated here in their simplest form: every word in the name, description,
-    city or site."""
-    query = select(Resource).options(selectinload(Resource.organisation))
-    if form.kind.data:
-        query = query.where(Resource.kind == form.kind.data)
-    if form.cluster.data:
-        query = query.where(
-            Resource.id.in_(
-                select(resource_clusters.c.resource_id).where(
-                    resource_clusters.c.cluster_id == int(form.cluster.data)
-                )
-            )
-        )
-    if form.value_chain.data:
-        query = query.where(
-            Resource.id.in_(
-                select(resource_value_chains.c.resource_id).where(
-                    resource_value_chains.c.value_chain_id == int(form.value_chain.data)
-                )
-            )
-        )
-    if form.organisation.data:
-        query = query.where(Resource.organisation_id == int(form.organisation.data))
-    if form.city.data:
-        query = query.where(func.lower(Resource.city) == form.city.data.lower())
-    for word in (form.q.data or "").split():
-        pattern = _like(word)
-        query = query.where(
-            or_(
-                *(
-                    column.ilike(pattern, escape="\\")
-                    for column in (
-                        Resource.name,
-                        Resource.description,
-                        Resource.city,
-                        Resource.site,
-                    )
-                ),
-                Resource.organisation_id.in_(
-                    select(Organisation.id).where(Organisation.name.ilike(pattern, escape="\\"))
-                ),
-            )
-        )
-    return query
+    """The catalogue's selection for the find form (the search adds visibility)."""
+    return catalogue.matching_resources(
+        q=form.q.data,
+        kind=form.kind.data or None,
+        cluster=form.cluster.data or None,
+        value_chain=form.value_chain.data or None,
+        organisation=form.organisation.data or None,
+        city=form.city.data or None,
+    ).options(selectinload(Resource.organisation))
 
 
 @bp.get("/find")
