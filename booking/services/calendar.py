@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from icalendar import Calendar, Event, vCalAddress
+from icalendar import Calendar, Event, vCalAddress, vDuration
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
@@ -226,7 +226,7 @@ def _feed_calendar(name: str) -> Calendar:
     calendar.add("name", name)
     calendar.add("x-wr-calname", name)
     calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH_INTERVAL)
+    calendar.add("x-published-ttl", vDuration(REFRESH_INTERVAL))
     return calendar
 
 

@@ -290,6 +290,7 @@ def test_the_personal_feed_is_named_and_asks_to_be_refreshed(member):
     body = personal_feed(member, NOW).body
     assert b"X-WR-CALNAME:My bookings" in body
     assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H" in body
+    assert b"X-PUBLISHED-TTL:PT1H" in body
     assert b"METHOD" not in body
 
 
