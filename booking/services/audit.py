@@ -44,6 +44,11 @@ def record(
             reason=(reason or "")[:500],
         )
     )
+    # Imported here: notify renders mails with the calendar module, which imports the booking
+    # service, which imports this module.
+    from booking.services import notify
+
+    notify.booking_changed(booking, action, actor, now, reason)
 
 
 def history_query(viewer: User, booking: Booking) -> Select:

@@ -1,0 +1,478 @@
+"""Who gets which mail about a booking, in which language: mails are queued as outbox rows.
+
+Nothing is sent here. Every booking change goes through `audit.record`, which calls
+`booking_changed`; that only notes the change on the session. Just before the transaction commits
+(the session's `before_commit` event) the noted changes become `OutboxMail` rows in the same
+transaction, so a rolled-back booking mails nobody, and the rows exist only once the booking does.
+Waiting for the commit also gives new bookings their ids (for the link and the calendar UID) and
+lets one mail cover every occurrence of a series instead of one mail per occurrence. The scheduler's
+sender (services/mailer.py) delivers the rows after the commit.
+
+Each mail is rendered from templates/mail/ in the recipient's language, with local times in the
+resource's zone, links back to the booking and an iCalendar attachment: METHOD:REQUEST while the
+booking is live, METHOD:CANCEL once it is not. Users opt out of kinds of mail through
+`users.mail_preferences` (a kind not listed there is sent).
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+from flask import current_app, has_request_context, render_template, url_for
+from flask.globals import app_ctx
+from flask_babel import force_locale, gettext, ngettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from booking.extensions import db
+from booking.models import Booking, OutboxMail, Resource, User
+from booking.services.calendar import invitation
+from booking.services.errors import InvalidInput
+
+# Kinds of mail, each one preference a user can turn off; labels for the profile page.
+MAIL_KINDS = {
+    "request": _l("A new request awaits my decision"),
+    "cancellation": _l("A booking of a resource I manage is cancelled or withdrawn"),
+    "digest": _l("Daily summary of the requests awaiting my decision"),
+    "confirmed": _l("My booking is confirmed"),
+    "rejected": _l("My request is declined"),
+    "slot_taken": _l("My request is turned away because the time was given to someone else"),
+    "cancelled": _l("My booking is cancelled"),
+    "expired": _l("My request expired without a decision"),
+    "reminder": _l("Reminder before my booking starts"),
+    "statement": _l("Monthly statements of my organisation"),
+}
+DEFAULT_LOCALE = "en"
+# Where `make run` serves the site: the links' address when nothing else tells it.
+DEVELOPMENT_SITE = "http://127.0.0.1:5000"
+MAX_SUBJECT = 300
+_PENDING = "booking_changes"
+
+log = logging.getLogger("booking.mail")
+
+
+@dataclass(frozen=True)
+class _Change:
+    booking: Booking
+    action: str
+    actor: User | None
+    at: datetime
+    reason: str
+
+
+# --- Preferences --------------------------------------------------------------------------------
+
+
+def wants(user: User, kind: str) -> bool:
+    """Whether `user` gets mails of this kind: an active account that has not turned it off."""
+    return user.active and (user.mail_preferences or {}).get(kind, True) is not False
+
+
+def update_preferences(user: User, choices: dict) -> dict:
+    """Set which kinds of mail `user` gets (kind → bool); kinds not given keep their setting."""
+    errors = {}
+    for kind, value in choices.items():
+        if kind not in MAIL_KINDS:
+            errors[str(kind)] = "is not a kind of mail"
+        elif not isinstance(value, bool):
+            errors[kind] = "must be true or false"
+    if errors:
+        raise InvalidInput(errors)
+    # A new dict, so that the JSON column is seen as changed.
+    user.mail_preferences = {**(user.mail_preferences or {}), **choices}
+    db.session.commit()
+    return user.mail_preferences
+
+
+# --- Booking changes ----------------------------------------------------------------------------
+
+
+def booking_changed(
+    booking: Booking, action: str, actor: User | None, now: datetime, reason: str = ""
+) -> None:
+    """Note a change (an audit action) of `booking`; its mails are queued when the transaction
+    commits, and forgotten if it rolls back."""
+    db.session.info.setdefault(_PENDING, []).append(
+        _Change(booking, action, actor, now, reason or "")
+    )
+
+
+@event.listens_for(db.session, "before_commit")
+def _queue_noted_changes(session: Session) -> None:
+    changes = session.info.pop(_PENDING, None)
+    if not changes:
+        return
+    # New bookings get their ids here; a failing flush fails the commit as it would have anyway.
+    session.flush()
+    groups: dict[tuple, list[_Change]] = defaultdict(list)
+    recipients: dict[int, User] = {}
+    for change in changes:
+        for kind, recipient in _recipients(change):
+            if not wants(recipient, kind):
+                continue
+            recipients[recipient.id] = recipient
+            booking = change.booking
+            # The occurrences of a series changed together make one mail.
+            subject_key = (
+                ("series", booking.series_id) if booking.series_id else ("one", booking.id)
+            )
+            groups[(kind, change.action, recipient.id, subject_key)].append(change)
+    for (kind, action, recipient_id, _), grouped in groups.items():
+        session.add(_booking_mail(kind, action, recipients[recipient_id], grouped))
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _forget_noted_changes(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def manager_recipients(resource: Resource) -> list[User]:
+    """Who decides the resource's requests: its managers, or, when it has none, the admins of the
+    organisation that owns it."""
+    managers = [user for user in resource.managers if user.active]
+    if resource.managers:
+        return managers
+    return list(
+        db.session.execute(
+            select(User)
+            .where(
+                User.organisation_id == resource.organisation_id,
+                User.is_org_admin.is_(True),
+                User.active.is_(True),
+            )
+            .order_by(User.id)
+        ).scalars()
+    )
+
+
+def _recipients(change: _Change) -> list[tuple[str, User]]:
+    """(kind, user) pairs for one change. Managers hear about requests and cancellations, except
+    the one who acted; the requester hears about every decision on their booking."""
+    booking, action = change.booking, change.action
+    actor_id = change.actor.id if change.actor else None
+
+    def managers(kind: str) -> list[tuple[str, User]]:
+        return [(kind, m) for m in manager_recipients(booking.resource) if m.id != actor_id]
+
+    requester = booking.requester
+    if action in ("created", "moved"):
+        if booking.status == "pending":
+            return managers("request")
+        # A move sends the updated invitation, so the requester's calendar follows the booking.
+        return [("confirmed", requester)] if booking.status == "confirmed" else []
+    if action == "approved":
+        return [("confirmed", requester)]
+    if action in ("rejected", "slot_taken", "expired"):
+        return [(action, requester)]
+    if action == "withdrawn":
+        return managers("cancellation")
+    if action == "cancelled":
+        # Also when the requester cancelled: the CANCEL attachment removes the invitation they
+        # got when it was confirmed from their calendar.
+        return [*managers("cancellation"), ("cancelled", requester)]
+    return []
+
+
+# --- Rendering ----------------------------------------------------------------------------------
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link to a page of the site."""
+    _allow_links_outside_requests()
+    return url_for(endpoint, _external=True, **values)
+
+
+def _allow_links_outside_requests() -> None:
+    """In a request, links follow the request (or SERVER_NAME). Outside one (the scheduler, shell
+    commands) Flask builds them from SERVER_NAME, which production sets; without it, this
+    application context builds them as the development server's, so that a booking made from a
+    script still commits with its mails instead of failing on a link."""
+    if has_request_context():
+        return
+    context = app_ctx._get_current_object()
+    if context.url_adapter is None:
+        log.warning("SERVER_NAME is not set: links in mails point to %s", DEVELOPMENT_SITE)
+        site = urlsplit(DEVELOPMENT_SITE)
+        context.url_adapter = current_app.url_map.bind(site.netloc, url_scheme=site.scheme)
+
+
+def locale_of(user: User) -> str:
+    return user.locale or DEFAULT_LOCALE
+
+
+def local_when(resource: Resource, start: datetime, end: datetime, locale: str) -> str:
+    """[start, end) on the resource's wall clock, with its zone: "Tuesday 1 December 2026,
+    09:00–10:00 (Europe/Rome)"; an end at midnight reads 24:00."""
+    zone = ZoneInfo(resource.timezone)
+    s, e = start.astimezone(zone), end.astimezone(zone)
+
+    def day(moment: datetime) -> str:
+        return format_date(moment.date(), "EEEE d MMMM y", locale=locale)
+
+    if s.date() == e.date():
+        span = f"{day(s)}, {s:%H:%M}–{e:%H:%M}"
+    elif e.time() == time(0) and e.date() == s.date() + timedelta(days=1):
+        span = f"{day(s)}, {s:%H:%M}–24:00"
+    else:
+        span = f"{day(s)} {s:%H:%M} – {day(e)} {e:%H:%M}"
+    return f"{span} ({resource.timezone})"
+
+
+def _render(
+    recipient: User, kind: str, template: str, subject: str, now: datetime, **context
+) -> OutboxMail:
+    context.update(kind=kind, recipient=recipient, preferences_url=external_url("auth.profile"))
+    return OutboxMail(
+        kind=kind,
+        recipient_id=recipient.id,
+        recipient_email=recipient.email,
+        subject=subject[:MAX_SUBJECT],
+        text_body=render_template(f"mail/{template}.txt", **context),
+        html_body=render_template(f"mail/{template}.html", **context),
+        ics=context.get("ics"),
+        headers={},
+        created_at=now,
+    )
+
+
+def _calendar(bookings: list[Booking]) -> str:
+    """The iCalendar attachment: one calendar object per booking (an iCalendar stream, RFC 5545
+    §3.4); the mailer attaches each object as its own file."""
+    _allow_links_outside_requests()
+    parts = []
+    for booking in bookings:
+        method = "REQUEST" if booking.is_live else "CANCEL"
+        parts.append(invitation(booking, method).decode("utf-8"))
+    return "".join(parts)
+
+
+def _intro(kind: str, action: str, booking: Booking, actor: User | None, count: int) -> str:
+    names = {
+        "resource": booking.resource.name,
+        "requester": booking.requester.name,
+        "organisation": booking.requester.organisation.name,
+        "actor": actor.name if actor else "",
+    }
+    if kind == "request" and action == "moved":
+        return gettext(
+            "%(requester)s (%(organisation)s) moved a request for %(resource)s.", **names
+        )
+    if kind == "request":
+        return ngettext(
+            "%(requester)s (%(organisation)s) asks to book %(resource)s.",
+            "%(requester)s (%(organisation)s) asks to book %(resource)s on %(num)d dates.",
+            count,
+            **names,
+        )
+    if kind == "cancellation" and action == "withdrawn":
+        return gettext(
+            "%(requester)s (%(organisation)s) withdrew a request for %(resource)s.", **names
+        )
+    if kind == "cancellation":
+        if actor is not None and actor.id == booking.requester_id:
+            return gettext(
+                "%(requester)s (%(organisation)s) cancelled a booking of %(resource)s.", **names
+            )
+        return gettext(
+            "%(actor)s cancelled a booking of %(resource)s made by %(requester)s (%(organisation)s).",
+            **names,
+        )
+    if kind == "confirmed" and action == "approved":
+        return gettext("Your request for %(resource)s has been approved.", **names)
+    if kind == "confirmed" and action == "moved":
+        return gettext("Your booking of %(resource)s has been moved and is confirmed.", **names)
+    if kind == "confirmed":
+        return ngettext(
+            "Your booking of %(resource)s is confirmed.",
+            "Your %(num)d bookings of %(resource)s are confirmed.",
+            count,
+            **names,
+        )
+    if kind == "rejected":
+        return gettext("Your request for %(resource)s has been declined.", **names)
+    if kind == "slot_taken":
+        return gettext(
+            "Your request for %(resource)s cannot be accepted: the time has been given to another "
+            "booking.",
+            **names,
+        )
+    if kind == "cancelled" and actor is not None and actor.id == booking.requester_id:
+        return gettext("You cancelled your booking of %(resource)s.", **names)
+    if kind == "cancelled":
+        return gettext("Your booking of %(resource)s has been cancelled by %(actor)s.", **names)
+    if kind == "expired":
+        return gettext(
+            "Your request for %(resource)s has expired: it was not decided in time.", **names
+        )
+    return gettext("Your booking of %(resource)s starts soon.", **names)
+
+
+def _subject(kind: str, action: str, booking: Booking, when: str) -> str:
+    names = {"resource": booking.resource.name, "title": booking.title, "when": when}
+    if kind == "request":
+        return gettext("New request for %(resource)s: %(title)s", **names)
+    if kind == "cancellation" and action == "withdrawn":
+        return gettext("Request withdrawn: %(title)s (%(resource)s)", **names)
+    if kind in ("cancellation", "cancelled"):
+        return gettext("Booking cancelled: %(title)s (%(resource)s)", **names)
+    if kind == "confirmed":
+        return gettext("Booking confirmed: %(title)s (%(resource)s)", **names)
+    if kind == "rejected":
+        return gettext("Request declined: %(title)s (%(resource)s)", **names)
+    if kind == "slot_taken":
+        return gettext("Time no longer available: %(title)s (%(resource)s)", **names)
+    if kind == "expired":
+        return gettext("Request expired: %(title)s (%(resource)s)", **names)
+    return gettext("Reminder: %(title)s (%(resource)s), %(when)s", **names)
+
+
+def _booking_mail(kind: str, action: str, recipient: User, changes: list[_Change]) -> OutboxMail:
+    bookings = sorted({c.booking.id: c.booking for c in changes}.values(), key=_start_order)
+    first = bookings[0]
+    locale = locale_of(recipient)
+    reasons = {c.reason for c in changes if c.reason and c.reason != "slot_taken"}
+    with force_locale(locale):
+        entries = [
+            {
+                "booking": booking,
+                "when": local_when(booking.resource, booking.start_at, booking.end_at, locale),
+                "url": external_url("bookings.detail", booking_id=booking.id),
+            }
+            for booking in bookings
+        ]
+        return _render(
+            recipient,
+            kind,
+            "booking",
+            _subject(kind, action, first, entries[0]["when"]),
+            changes[0].at,
+            intro=_intro(kind, action, first, changes[0].actor, len(bookings)),
+            reason=" / ".join(sorted(reasons)),
+            resource=first.resource,
+            requester=first.requester,
+            entries=entries,
+            for_manager=kind in ("request", "cancellation"),
+            cancels=not first.is_live,
+            ics=_calendar(bookings),
+        )
+
+
+def _start_order(booking: Booking) -> tuple:
+    return (booking.start_at, booking.id)
+
+
+# --- Mails queued by the scheduler --------------------------------------------------------------
+
+
+def queue_reminder(booking: Booking, now: datetime) -> OutboxMail | None:
+    """Add the reminder of a confirmed booking to the session (None when its requester opted out)."""
+    requester = booking.requester
+    if not wants(requester, "reminder"):
+        return None
+    locale = locale_of(requester)
+    with force_locale(locale):
+        entry = {
+            "booking": booking,
+            "when": local_when(booking.resource, booking.start_at, booking.end_at, locale),
+            "url": external_url("bookings.detail", booking_id=booking.id),
+        }
+        mail = _render(
+            requester,
+            "reminder",
+            "booking",
+            _subject("reminder", "reminder", booking, entry["when"]),
+            now,
+            intro=_intro("reminder", "reminder", booking, None, 1),
+            reason="",
+            resource=booking.resource,
+            requester=requester,
+            entries=[entry],
+            for_manager=False,
+            cancels=False,
+            ics=_calendar([booking]),
+        )
+    db.session.add(mail)
+    return mail
+
+
+def queue_digest(manager: User, requests: list[Booking], now: datetime) -> OutboxMail | None:
+    """Add a manager's daily summary of the requests awaiting a decision to the session."""
+    if not requests or not wants(manager, "digest"):
+        return None
+    locale = locale_of(manager)
+    by_resource: dict[int, dict] = {}
+    with force_locale(locale):
+        for booking in sorted(requests, key=_start_order):
+            group = by_resource.setdefault(
+                booking.resource_id, {"resource": booking.resource, "entries": []}
+            )
+            group["entries"].append(
+                {
+                    "booking": booking,
+                    "when": local_when(booking.resource, booking.start_at, booking.end_at, locale),
+                    "url": external_url("bookings.detail", booking_id=booking.id),
+                }
+            )
+        subject = ngettext(
+            "%(num)d request awaits your decision",
+            "%(num)d requests await your decision",
+            len(requests),
+        )
+        mail = _render(
+            manager,
+            "digest",
+            "digest",
+            subject,
+            now,
+            groups=sorted(by_resource.values(), key=lambda g: g["resource"].name),
+            count=len(requests),
+        )
+    db.session.add(mail)
+    return mail
+
+
+def queue_statement(admin: User, month: date, statements: list, now: datetime) -> OutboxMail | None:
+    """Add an organisation admin's mail with the month's statements (services/statements.py
+    Statement objects: the organisation's, then its resources') to the session; each with its
+    totals and a link to its CSV."""
+    if not statements or not wants(admin, "statement"):
+        return None
+    locale = locale_of(admin)
+    endpoints = {
+        "organisation": ("approvals.organisation_statement", "organisation_id"),
+        "resource": ("approvals.resource_statement", "resource_id"),
+    }
+    with force_locale(locale):
+        rows = []
+        for statement in statements:
+            endpoint, key = endpoints[statement.kind]
+            rows.append(
+                {
+                    "statement": statement,
+                    "hours": format_decimal(statement.total_hours, "#,##0.##", locale=locale),
+                    "price": format_currency(statement.total_price, "EUR", locale=locale),
+                    "url": external_url(
+                        endpoint, **{key: statement.subject_id}, month=f"{month:%Y-%m}"
+                    ),
+                }
+            )
+        month_name = format_date(month, "LLLL y", locale=locale)
+        mail = _render(
+            admin,
+            "statement",
+            "statement",
+            gettext("Statements for %(month)s", month=month_name),
+            now,
+            month=month_name,
+            rows=rows,
+            statements_url=external_url("approvals.statements", month=f"{month:%Y-%m}"),
+        )
+    db.session.add(mail)
+    return mail
