@@ -4,14 +4,17 @@ Expected failures (bad input, an unknown organisation) end with a one-line messa
 exit code, never a traceback.
 """
 
+import logging
+
 import click
 from email_validator import EmailNotValidError, validate_email
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from booking.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_network
 from booking.extensions import db
+from booking.jobs.scheduler import run_forever
 from booking.models import Organisation, Resource, User
 from booking.reference import ensure_coordinator
 from booking.services import clock
@@ -21,6 +24,7 @@ from booking.services.accounts import (
     hash_password,
     normalise_email,
 )
+from booking.services.mailer import send_pending
 
 
 def _network_admin(
@@ -116,7 +120,35 @@ def seed_demo(if_empty: bool):
         click.echo(f"  {account.email:<{width}}  {account.role}")
 
 
-COMMANDS = (create_admin, seed_demo)
+def _log_to_console() -> None:
+    """Show the jobs' and the mailer's INFO lines (in development, the mails themselves)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler():
+    """Run the scheduler until stopped: outbox, reminders, expiry, digests, statements."""
+    _log_to_console()
+    run_forever(current_app._get_current_object())
+
+
+@click.command("send-mail")
+@click.option("--limit", default=1000, show_default=True, help="Send at most this many mails.")
+@with_appcontext
+def send_mail(limit: int):
+    """Send the mails that are due in the outbox once, then exit (non-zero if any failed)."""
+    _log_to_console()
+    report = send_pending(clock.now(), limit=limit)
+    click.echo(f"Sent {report.sent} mail(s), {report.failed} failed.")
+    if report.failed:
+        raise SystemExit(1)
+
+
+COMMANDS = (create_admin, seed_demo, scheduler, send_mail)
 
 
 def init_app(app: Flask) -> None:
