@@ -264,9 +264,11 @@ def _intro(kind: str, action: str, booking: Booking, actor: User | None, count: 
         return gettext(
             "%(requester)s (%(organisation)s) moved a request for %(resource)s.", **names
         )
+    if kind == "request" and count == 1:
+        return gettext("%(requester)s (%(organisation)s) asks to book %(resource)s.", **names)
     if kind == "request":
         return ngettext(
-            "%(requester)s (%(organisation)s) asks to book %(resource)s.",
+            "%(requester)s (%(organisation)s) asks to book %(resource)s on %(num)d date.",
             "%(requester)s (%(organisation)s) asks to book %(resource)s on %(num)d dates.",
             count,
             **names,
@@ -288,9 +290,11 @@ def _intro(kind: str, action: str, booking: Booking, actor: User | None, count: 
         return gettext("Your request for %(resource)s has been approved.", **names)
     if kind == "confirmed" and action == "moved":
         return gettext("Your booking of %(resource)s has been moved and is confirmed.", **names)
+    if kind == "confirmed" and count == 1:
+        return gettext("Your booking of %(resource)s is confirmed.", **names)
     if kind == "confirmed":
         return ngettext(
-            "Your booking of %(resource)s is confirmed.",
+            "Your %(num)d booking of %(resource)s is confirmed.",
             "Your %(num)d bookings of %(resource)s are confirmed.",
             count,
             **names,
