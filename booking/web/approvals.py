@@ -1,12 +1,20 @@
-"""Managers' pages: the approval queue, and the monthly statements to download."""
+"""Managers' pages: the approval queue, and the monthly statements to download. Also the pieces
+that other pages include: a booking's history and the requester's monthly quota."""
 
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from booking.models import Booking
-from booking.services import approvals, catalogue
+from booking.models import Booking, Resource
+from booking.services import approvals, audit, catalogue, quotas
 from booking.services import statements as statement_service
 from booking.services.booking import get_booking
 from booking.services.catalogue import MAX_ID
@@ -21,6 +29,17 @@ bp = Blueprint("approvals", __name__, url_prefix="/manage")
 
 PER_PAGE = 20
 MAX_REASON = 500
+ACTION_LABELS = {
+    "created": _l("Created"),
+    "edited": _l("Edited"),
+    "moved": _l("Moved"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "withdrawn": _l("Withdrawn by the requester"),
+    "cancelled": _l("Cancelled"),
+    "expired": _l("Expired: nobody decided in time"),
+    "slot_taken": _l("Rejected: another request was approved for this time"),
+}
 
 
 # --- The approval queue ------------------------------------------------------------------------
@@ -190,3 +209,78 @@ def resource_statement(resource_id: int):
     if month is None:
         return redirect(url_for("approvals.statements"))
     return _csv_download(statement_service.resource_statement(acting_user(), resource_id, month))
+
+
+# --- Pieces of other pages ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    action: str
+    at: str
+    actor: str
+    change: str
+    reason: str
+
+
+def _history_line(entry, resource: Resource) -> HistoryLine:
+    locale = str(get_locale())
+    change = ""
+    if entry.action == "moved" and entry.before and entry.after:
+
+        def span(snapshot: dict) -> str:
+            start = datetime.fromisoformat(snapshot["start"])
+            return when(resource, start, datetime.fromisoformat(snapshot["end"]))
+
+        change = _(
+            "from %(before)s to %(after)s", before=span(entry.before), after=span(entry.after)
+        )
+    return HistoryLine(
+        action=str(ACTION_LABELS.get(entry.action, entry.action)),
+        at=format_datetime(
+            entry.at.astimezone(ZoneInfo(resource.timezone)), "EEE d MMM y, HH:mm", locale=locale
+        ),
+        actor=entry.actor.name if entry.actor is not None else _("the system"),
+        change=change,
+        # slot_taken says it all in its label.
+        reason="" if entry.reason == approvals.SLOT_TAKEN else entry.reason,
+    )
+
+
+def booking_history(booking: Booking) -> list[HistoryLine]:
+    """The booking's history as its page shows it; empty for those who may not read it."""
+    user = acting_user()
+    if user is None:
+        return []
+    try:
+        entries = audit.history(user, booking)
+    except Forbidden:
+        return []
+    return [_history_line(entry, booking.resource) for entry in entries]
+
+
+def resource_quota(resource: Resource) -> dict[str, str | bool] | None:
+    """The logged-in user's organisation's use of the resource's quota this month, as words and
+    numbers for a page; None when no quota limits it."""
+    user = acting_user()
+    status = None if user is None else quotas.quota_status(user, resource, now())
+    if status is None:
+        return None
+    locale = str(get_locale())
+
+    def hours(value: float) -> str:
+        return format_decimal(value, format="#,##0.##", locale=locale)
+
+    month = datetime.strptime(status.month, "%Y-%m").date()
+    return {
+        "quota": hours(status.quota_hours),
+        "used": hours(status.used_hours),
+        "remaining": hours(status.remaining_hours),
+        "month": format_date(month, "MMMM y", locale=locale),
+        "exhausted": status.remaining_hours <= 0,
+    }
+
+
+@bp.app_context_processor
+def _pieces():
+    return {"booking_history": booking_history, "resource_quota": resource_quota}

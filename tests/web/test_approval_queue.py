@@ -2,11 +2,16 @@
 competitors, decided in one click, every outcome said in words."""
 
 import html
+import re
 from decimal import Decimal
 
 import pytest
+from flask import render_template_string
+from flask_login import login_user
 
 from booking.extensions import db
+from booking.services.approvals import approve, reject
+from booking.services.booking import BookingChange, update_booking
 from tests.accounts_factories import log_in, make_network_admin, make_org_admin
 from tests.approvals_factories import (
     WED,
@@ -15,7 +20,7 @@ from tests.approvals_factories import (
     pending_request,
     status_of,
 )
-from tests.booking_factories import rome
+from tests.booking_factories import NOW, book, rome
 from tests.factories import make_blackout, make_organisation, make_resource, make_user
 
 
@@ -264,3 +269,74 @@ def test_a_stranger_cannot_find_the_request(client, resource):
     booking = pending_request(resource, rome(*WED, 9), rome(*WED, 10))
     log_in(client, outsider())
     assert decide(client, booking, "approve")[0] == 404
+
+
+# -- pieces that other pages include ------------------------------------------------------------
+
+
+def render_piece(app, user, template: str, **context) -> str:
+    """The text of a partial as a page that includes it shows it to the logged-in `user`."""
+    with app.test_request_context():
+        login_user(user)
+        markup = render_template_string(f'{{% include "{template}" %}}', **context)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+
+
+def test_a_bookings_history_reads_as_what_happened(app, manager, resource):
+    booking = pending_request(resource, rome(*WED, 9), rome(*WED, 10))
+    update_booking(
+        booking.requester,
+        booking.id,
+        BookingChange(start=rome(*WED, 11), end=rome(*WED, 12)),
+        now=NOW,
+    )
+    reject(manager, booking.id, now=NOW, reason="Reserved for a course")
+
+    text = render_piece(app, booking.requester, "approvals/_history.html", booking=booking)
+
+    assert "Created · Tue 1 Dec 2026, 09:00" in text
+    assert "Moved · Tue 1 Dec 2026, 09:00" in text
+    assert "from Wed 2 Dec 2026, 09:00–10:00 to Wed 2 Dec 2026, 11:00–12:00" in text
+    assert "Rejected · Tue 1 Dec 2026, 09:00 · Marta Manager" in text
+    assert "Reason: Reserved for a course" in text
+
+
+def test_a_request_turned_away_says_why_without_a_code(app, manager, resource):
+    loser = pending_request(resource, rome(*WED, 9), rome(*WED, 10))
+    approve(manager, pending_request(resource, rome(*WED, 9), rome(*WED, 10)).id, now=NOW)
+
+    text = render_piece(app, loser.requester, "approvals/_history.html", booking=loser)
+
+    assert "Rejected: another request was approved for this time" in text
+    assert "slot_taken" not in text
+
+
+def test_another_member_sees_no_history(app, resource):
+    booking = pending_request(resource, rome(*WED, 9), rome(*WED, 10))
+    colleague = make_user(booking.requester.organisation)
+    assert render_piece(app, colleague, "approvals/_history.html", booking=booking) == ""
+
+
+def test_the_quota_piece_says_what_remains_this_month(app, manager):
+    resource = managed_resource(manager, approval="none", monthly_quota_hours=10)
+    guest = outsider(locale="it")
+    book(guest, resource, rome(*WED, 9), rome(*WED, 11, 30))
+
+    text = render_piece(app, guest, "approvals/_quota.html", resource=resource)
+
+    assert "2,5 ore usate su 10 a dicembre 2026; ne restano 7,5." in text
+
+
+def test_the_quota_piece_says_when_the_quota_is_used_up(app, manager):
+    resource = managed_resource(manager, approval="none", monthly_quota_hours=2)
+    guest = outsider()
+    book(guest, resource, rome(*WED, 9), rome(*WED, 11))
+
+    text = render_piece(app, guest, "approvals/_quota.html", resource=resource)
+
+    assert "has used its whole monthly quota of 2 hours on this resource for December 2026" in text
+
+
+def test_the_quota_piece_is_empty_for_the_owners(app, manager):
+    resource = managed_resource(manager, monthly_quota_hours=10)
+    assert render_piece(app, manager, "approvals/_quota.html", resource=resource) == ""
