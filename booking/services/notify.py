@@ -27,12 +27,13 @@ from flask import current_app, has_request_context, render_template, url_for
 from flask.globals import app_ctx
 from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
+from icalendar import Calendar
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from booking.extensions import db
 from booking.models import Booking, OutboxMail, Resource, User
-from booking.services.calendar import invitation
+from booking.services.calendar import booking_event, booking_url, invitation, sequences
 from booking.services.errors import InvalidInput
 
 # Kinds of mail, each one preference a user can turn off; labels for the profile page.
@@ -122,8 +123,9 @@ def _queue_noted_changes(session: Session) -> None:
             subject_key = (
                 ("series", booking.series_id) if booking.series_id else ("one", booking.id)
             )
-            groups[(kind, change.action, recipient.id, subject_key)].append(change)
-    for (kind, action, recipient_id, _), grouped in groups.items():
+            key = (kind, change.action, recipient.id, booking.status, subject_key)
+            groups[key].append(change)
+    for (kind, action, recipient_id, _, _), grouped in groups.items():
         session.add(_booking_mail(kind, action, recipients[recipient_id], grouped))
 
 
@@ -243,13 +245,33 @@ def _render(
 
 
 def _calendar(bookings: list[Booking]) -> str:
-    """The iCalendar attachment: one calendar object per booking (an iCalendar stream, RFC 5545
-    §3.4); the mailer attaches each object as its own file."""
+    """The iCalendar attachment: one invitation per booking, as an iCalendar stream (RFC 5545
+    §3.4) that the mailer attaches as one file each. METHOD:REQUEST while the bookings are live,
+    METHOD:CANCEL once they are not.
+
+    The bookings of one mail share resource, requester and status, so the others' invitations
+    are built on the first one's envelope, organizer and attendee, each with its own event and
+    SEQUENCE: a constant number of queries however long the series."""
     _allow_links_outside_requests()
-    parts = []
-    for booking in bookings:
-        method = "REQUEST" if booking.is_live else "CANCEL"
-        parts.append(invitation(booking, method).decode("utf-8"))
+    first, *others = bookings
+    method = "REQUEST" if first.is_live else "CANCEL"
+    parts = [invitation(first, method).decode("utf-8")]
+    if not others:
+        return parts[0]
+    envelope = Calendar.from_ical(parts[0])
+    (model,) = envelope.walk("VEVENT")
+    numbers = sequences(booking.id for booking in others)
+    for booking in others:
+        event = booking_event(
+            booking, detailed=True, url=booking_url(booking), sequence=numbers[booking.id]
+        )
+        for name in ("ORGANIZER", "ATTENDEE"):
+            event.add(name, model[name])
+        calendar = Calendar()
+        for name, value in envelope.items():
+            calendar[name] = value
+        calendar.add_component(event)
+        parts.append(calendar.to_ical().decode("utf-8"))
     return "".join(parts)
 
 

@@ -374,11 +374,20 @@ def test_user_text_is_escaped_in_the_html_part(open_resource, smtp_server):
 
 
 def test_a_series_arrives_as_one_mail_with_one_invitation_per_occurrence(
-    open_resource, smtp_server
+    open_resource, manager, smtp_server
 ):
     rita = requester()
-    book(rita, open_resource, rome(*WED, 9), rome(*WED, 10), rrule="FREQ=WEEKLY;COUNT=3")
+    outcome = book(rita, open_resource, rome(*WED, 9), rome(*WED, 10), rrule="FREQ=WEEKLY;COUNT=3")
     (received,) = deliver(smtp_server)
     assert methods(received) == ["REQUEST"] * 3
-    uids = {str(calendar_of(part).walk("VEVENT")[0]["UID"]) for part in received.calendars}
-    assert len(uids) == 3
+    events = [calendar_of(part).walk("VEVENT")[0] for part in received.calendars]
+    assert [event.decoded("DTSTART") for event in events] == [
+        booking.start_at for booking in outcome.bookings
+    ]
+    assert [str(event["UID"]) for event in events] == [
+        f"booking-{booking.id}@booking.local" for booking in outcome.bookings
+    ]
+    for event in events:
+        assert str(event["ORGANIZER"]) == f"mailto:{manager.email}"
+        assert str(event["ATTENDEE"]) == f"mailto:{rita.email}"
+        assert str(event["STATUS"]) == "CONFIRMED"
