@@ -109,7 +109,7 @@ _LOADING = (
 
 
 def my_requests(user: User) -> Select:
-    """The training requests `user` made, newest first."""
+    """The training requests `user` made, newest first, as a query to page through."""
     return (
         select(TrainingRequest)
         .where(TrainingRequest.user_id == user.id)
@@ -119,7 +119,8 @@ def my_requests(user: User) -> Select:
 
 
 def open_requests(manager: User) -> Select:
-    """The open training requests on the resources `manager` manages, oldest first."""
+    """The open training requests on the resources `manager` manages, oldest first, as a query
+    to page through."""
     # catalogue._manageable_clause is the SQL form of permissions.can_manage_resource.
     managed = select(Resource.id).where(catalogue._manageable_clause(manager))
     return (

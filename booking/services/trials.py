@@ -224,7 +224,7 @@ def _require_open(trial: TrialRequest) -> None:
 
 
 def my_trials(user: User) -> Select:
-    """The requests `user` made, newest first."""
+    """The requests `user` made, newest first, as a query to page through."""
     return (
         select(TrialRequest)
         .where(TrialRequest.requester_id == user.id)
@@ -234,8 +234,8 @@ def my_trials(user: User) -> Select:
 
 
 def trials_for_managers(user: User, *, resource_id: int | None = None) -> Select:
-    """The requests on the resources `user` manages (or on one of them): open ones first, each
-    group by earliest start."""
+    """The requests on the resources `user` manages (or on one of them), as a query to page
+    through: open ones first, each group by earliest start."""
     if resource_id is not None:
         resource = catalogue.get_managed_resource(user, resource_id)
         where = TrialRequest.resource_id == resource.id
