@@ -352,15 +352,10 @@ def _attendee(booking: Booking) -> vCalAddress:
     return attendee
 
 
-def _single(booking: Booking, method: str | None) -> bytes:
+def _single(booking: Booking, method: str | None, sequence: int) -> bytes:
     if method is not None and method not in METHODS:
         raise ValueError(f"unsupported iTIP method {method!r}")
-    event = booking_event(
-        booking,
-        detailed=True,
-        url=booking_url(booking),
-        sequence=sequences([booking.id])[booking.id],
-    )
+    event = booking_event(booking, detailed=True, url=booking_url(booking), sequence=sequence)
     if method is not None:
         if method == "CANCEL":
             for name, value in (("status", "CANCELLED"), ("transp", "TRANSPARENT")):
@@ -376,11 +371,20 @@ def _single(booking: Booking, method: str | None) -> bytes:
 def single_event_calendar(viewer: User, booking: Booking, method: str | None = None) -> bytes:
     """One booking as a calendar file, for its requester and the resource's managers (NotFound
     for anyone else). `method` REQUEST or CANCEL makes it an invitation (see `invitation`)."""
-    return _single(get_booking(viewer, booking.id), method)
+    booking = get_booking(viewer, booking.id)
+    return _single(booking, method, sequences([booking.id])[booking.id])
 
 
 def invitation(booking: Booking, method: str) -> bytes:
     """The booking as an iTIP message for a mail attachment: METHOD:REQUEST for a new or changed
     booking, METHOD:CANCEL (STATUS:CANCELLED) when it is called off; the organizer is the
     resource's first manager (or CALENDAR_ORGANIZER_EMAIL), the attendee its requester."""
-    return _single(booking, method)
+    return _single(booking, method, sequences([booking.id])[booking.id])
+
+
+def invitations(items: Iterable[tuple[Booking, str]]) -> list[bytes]:
+    """`invitation` for each (booking, method), with one query for all: for a mail about a
+    whole series."""
+    pairs = list(items)
+    numbers = sequences(booking.id for booking, _method in pairs)
+    return [_single(booking, method, numbers[booking.id]) for booking, method in pairs]

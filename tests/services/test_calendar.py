@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from booking.extensions import db
-from booking.models import User
+from booking.models import Booking, User
 from booking.services import calendar
 from booking.services.approvals import reject
 from booking.services.booking import BookingChange, cancel_booking, update_booking
@@ -460,6 +461,30 @@ def test_an_invitation_for_a_resource_without_managers_comes_from_no_reply(app, 
     finally:
         del app.config["CALENDAR_ORGANIZER_EMAIL"]
     assert str(event["ORGANIZER"]) == "mailto:prenotazioni@example.org"
+
+
+def test_invitations_for_a_series_read_the_history_once(member, resource):
+    def queries_for(count: int) -> tuple[list[str], list[bytes]]:
+        start = rome(2026, 12, 2, 9) if count == 2 else rome(2027, 1, 4, 9)
+        series = book(
+            member, resource, start, start + timedelta(hours=1), rrule=f"FREQ=DAILY;COUNT={count}"
+        ).series
+        db.session.expire_all()
+        bookings = db.session.execute(
+            select(Booking)
+            .where(Booking.series_id == series.id)
+            .options(selectinload(Booking.resource), selectinload(Booking.requester))
+        ).scalars()
+        with statements() as seen:
+            bodies = calendar.invitations((b, "REQUEST") for b in bookings)
+        return seen, bodies
+
+    few, _ = queries_for(2)
+    many, bodies = queries_for(20)
+    assert len(many) == len(few)
+    assert len([s for s in many if "booking_audit" in s]) == 1
+    assert len(bodies) == 20
+    assert all(b"METHOD:REQUEST" in body and b"SEQUENCE:0" in body for body in bodies)
 
 
 def test_an_invitation_refuses_an_unknown_method(member, resource):
