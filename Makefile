@@ -4,14 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install translations browser lint bench
+.PHONY: run test install translations browser js lint bench
 
 run: install translations
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed-demo --if-empty
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
-test: install translations browser
+test: install translations browser js
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
@@ -35,3 +35,12 @@ browser:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Mozilla's ical.js (Thunderbird's calendar engine) reads the feeds in the tests; Debian's Node if none.
+js:
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; }
+	@[ tests/js/node_modules/.package-lock.json -nt tests/js/package-lock.json ] || \
+		npm ci --prefix tests/js --no-audit --no-fund

@@ -16,6 +16,7 @@ from booking.models import Cluster
 from booking.models.network import ORGANISATION_TYPES
 from booking.models.people import LOCALES, ROLES
 from booking.services import accounts, organisations, tokens
+from booking.services.calendar import personal_feed_url
 from booking.services.clock import now
 
 
@@ -44,7 +45,10 @@ def revoke_current_token():
 @token_required
 def me():
     user = api_user()
-    return user_json(user) | {"organisation": organisation_json(user.organisation)}
+    return user_json(user) | {
+        "organisation": organisation_json(user.organisation),
+        "calendar_url": personal_feed_url(user),
+    }
 
 
 # Clusters and organisations
@@ -520,7 +524,15 @@ OPENAPI_SCHEMAS = {
             {"$ref": "#/components/schemas/User"},
             {
                 "type": "object",
-                "properties": {"organisation": {"$ref": "#/components/schemas/Organisation"}},
+                "properties": {
+                    "organisation": {"$ref": "#/components/schemas/Organisation"},
+                    "calendar_url": {
+                        "type": "string",
+                        "format": "uri",
+                        "nullable": True,
+                        "description": "The user's secret calendar feed; null until one is made",
+                    },
+                },
             },
         ]
     },

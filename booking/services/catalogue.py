@@ -1016,8 +1016,11 @@ def blackouts_query(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> Select:
-    """The blackouts of a resource that `user` may see, overlapping [start, end) when given."""
-    resource = get_resource(user, resource_id)
+    """The blackouts of a resource that `user` manages, overlapping [start, end) when given.
+
+    Everyone who sees the resource learns of its coming closures from its page (and of every
+    closed span from its availability); the list with its management details is the managers'."""
+    resource = get_managed_resource(user, resource_id)
     query = select(Blackout).where(Blackout.resource_id == resource.id)
     if start is not None:
         query = query.where(Blackout.end_at > start)

@@ -32,22 +32,32 @@ def test_a_manager_adds_a_blackout(client):
     }
 
 
-def test_users_who_see_the_resource_list_its_blackouts_with_their_reason(client):
-    resource = make_resource()
+def test_managers_list_the_blackouts_with_their_reason(client):
+    manager = make_user()
+    resource = make_resource(managers=[manager])
     make_blackout(resource, START, END, reason="Annual service")
-    body = client.get(_url(resource), headers=token_for(client, make_user())).json
+    body = client.get(_url(resource), headers=token_for(client, manager)).json
     assert body["total"] == 1
     assert body["items"][0]["reason"] == "Annual service"
     assert body["items"][0]["start"] == "2026-12-24T00:00:00Z"
 
 
-def test_the_list_is_filtered_by_from_and_to_and_paginated(client):
+def test_a_member_who_sees_the_resource_may_not_list_its_blackouts(client):
     resource = make_resource()
+    make_blackout(resource, START, END)
+    response = client.get(_url(resource), headers=token_for(client, make_user()))
+    assert response.status_code == 403
+    assert response.mimetype == "application/problem+json"
+
+
+def test_the_list_is_filtered_by_from_and_to_and_paginated(client):
+    manager = make_user()
+    resource = make_resource(managers=[manager])
     for day in (1, 10, 20):
         make_blackout(
             resource, datetime(2026, 12, day, tzinfo=UTC), datetime(2026, 12, day, 6, tzinfo=UTC)
         )
-    headers = token_for(client, make_user())
+    headers = token_for(client, manager)
     window = client.get(
         _url(resource) + "?from=2026-12-05T00:00:00Z&to=2026-12-31T00:00:00Z", headers=headers
     ).json

@@ -93,3 +93,12 @@ def _token(client, user) -> str:
     return client.post(
         "/api/v1/tokens", json={"email": user.email, "password": PASSWORD}
     ).get_json()["token"]
+
+
+def test_me_gives_the_calendar_feed_once_it_exists(client):
+    headers = {"Authorization": f"Bearer {_token(client, make_user())}"}
+    assert client.get("/api/v1/me", headers=headers).get_json()["calendar_url"] is None
+    made = client.post("/api/v1/me/calendar-token", headers=headers).get_json()
+    assert (
+        client.get("/api/v1/me", headers=headers).get_json()["calendar_url"] == made["calendar_url"]
+    )
