@@ -27,13 +27,12 @@ from flask import current_app, has_request_context, render_template, url_for
 from flask.globals import app_ctx
 from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from icalendar import Calendar
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from booking.extensions import db
 from booking.models import Booking, OutboxMail, Resource, User
-from booking.services.calendar import booking_event, booking_url, invitation, sequences
+from booking.services.calendar import invitations
 from booking.services.errors import InvalidInput
 
 # Kinds of mail, each one preference a user can turn off; labels for the profile page.
@@ -119,7 +118,7 @@ def _queue_noted_changes(session: Session) -> None:
                 continue
             recipients[recipient.id] = recipient
             booking = change.booking
-            # The occurrences of a series changed together make one mail.
+            # The occurrences of a series changed together make one mail, worded for them all.
             subject_key = (
                 ("series", booking.series_id) if booking.series_id else ("one", booking.id)
             )
@@ -245,34 +244,12 @@ def _render(
 
 
 def _calendar(bookings: list[Booking]) -> str:
-    """The iCalendar attachment: one invitation per booking, as an iCalendar stream (RFC 5545
-    §3.4) that the mailer attaches as one file each. METHOD:REQUEST while the bookings are live,
-    METHOD:CANCEL once they are not.
-
-    The bookings of one mail share resource, requester and status, so the others' invitations
-    are built on the first one's envelope, organizer and attendee, each with its own event and
-    SEQUENCE: a constant number of queries however long the series."""
+    """The iCalendar attachment: one invitation per booking (METHOD:REQUEST while it is live,
+    METHOD:CANCEL once it is not), as an iCalendar stream (RFC 5545 §3.4) that the mailer
+    attaches as one file each."""
     _allow_links_outside_requests()
-    first, *others = bookings
-    method = "REQUEST" if first.is_live else "CANCEL"
-    parts = [invitation(first, method).decode("utf-8")]
-    if not others:
-        return parts[0]
-    envelope = Calendar.from_ical(parts[0])
-    (model,) = envelope.walk("VEVENT")
-    numbers = sequences(booking.id for booking in others)
-    for booking in others:
-        event = booking_event(
-            booking, detailed=True, url=booking_url(booking), sequence=numbers[booking.id]
-        )
-        for name in ("ORGANIZER", "ATTENDEE"):
-            event.add(name, model[name])
-        calendar = Calendar()
-        for name, value in envelope.items():
-            calendar[name] = value
-        calendar.add_component(event)
-        parts.append(calendar.to_ical().decode("utf-8"))
-    return "".join(parts)
+    pairs = [(booking, "REQUEST" if booking.is_live else "CANCEL") for booking in bookings]
+    return "".join(part.decode("utf-8") for part in invitations(pairs))
 
 
 def _intro(kind: str, action: str, booking: Booking, actor: User | None, count: int) -> str:
