@@ -513,9 +513,9 @@ def test_a_manager_adds_and_removes_a_blackout(app):
     blackout = catalogue.create_blackout(
         manager, resource.id, start=NOW, end=NOW + timedelta(days=1), reason="Service", now=NOW
     )
-    assert catalogue.list_blackouts(None, resource.id) == [blackout]
+    assert catalogue.list_blackouts(manager, resource.id) == [blackout]
     catalogue.delete_blackout(manager, blackout.id)
-    assert catalogue.list_blackouts(None, resource.id) == []
+    assert catalogue.list_blackouts(manager, resource.id) == []
 
 
 def test_a_blackout_needs_aware_times_and_an_end_after_its_start(app):
