@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import request, url_for
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from booking.api import bp
@@ -21,10 +21,10 @@ from booking.api.problems import problem_response
 from booking.api.schemas import instant, money
 from booking.api.validation import Fields, json_object, query_instant, query_int
 from booking.extensions import db
-from booking.models import Booking, Cluster, Organisation, Resource, User, ValueChain
+from booking.models import Booking, Resource, User
 from booking.models.bookings import ON_CONFLICT, STATUSES
 from booking.models.resources import KINDS
-from booking.services import approvals, availability, catalogue
+from booking.services import approvals, availability, catalogue, permissions
 from booking.services import booking as booking_service
 from booking.services.booking import MAX_PURPOSE, MAX_TITLE, BookingChange, BookingInput
 from booking.services.catalogue import MAX_ID, OUT_OF_CALENDAR, in_calendar
@@ -311,8 +311,7 @@ def _bookings_query(user: User) -> Select:
     if args["mine"]:
         visible = own
     else:
-        # catalogue._manageable_clause is the SQL form of permissions.can_manage_resource.
-        managed = select(Resource.id).where(catalogue._manageable_clause(user))
+        managed = select(Resource.id).where(permissions.manageable_resources_clause(user))
         visible = or_(own, Booking.resource_id.in_(managed))
     query = select(Booking).where(visible)
     if args["resource_id"] is not None:
@@ -328,27 +327,15 @@ def _bookings_query(user: User) -> Select:
 
 def _catalogue_selection() -> Select:
     """`select(Resource)` with the catalogue's filters from the query string (visibility is
-    applied by the availability service). Each filter is the catalogue search's own condition."""
-    kind = _choice("kind", KINDS)
-    query = select(Resource)
-    q = _text("q")
-    if q:
-        query = query.where(catalogue._text_match(q))
-    if kind:
-        query = query.where(Resource.kind == kind)
-    if cluster := _text("cluster"):
-        query = query.where(
-            catalogue._in_cluster(catalogue._reference_ids(Cluster, cluster, Cluster.code))
-        )
-    if value_chain := _text("value_chain"):
-        ids = catalogue._reference_ids(ValueChain, value_chain, ValueChain.code)
-        query = query.where(catalogue._in_value_chain(ids))
-    if organisation := _text("organisation"):
-        ids = catalogue._reference_ids(Organisation, organisation, Organisation.slug)
-        query = query.where(Resource.organisation_id.in_(ids))
-    if city := _text("city"):
-        query = query.where(func.lower(Resource.city) == city.lower())
-    return query
+    applied by the availability service)."""
+    return catalogue.matching_resources(
+        q=_text("q"),
+        kind=_choice("kind", KINDS),
+        cluster=_text("cluster"),
+        value_chain=_text("value_chain"),
+        organisation=_text("organisation"),
+        city=_text("city"),
+    )
 
 
 # --- Bookings ----------------------------------------------------------------------------------

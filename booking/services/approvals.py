@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from booking.extensions import db
 from booking.models import Booking, Organisation, Resource, User
-from booking.services import audit, catalogue
+from booking.services import audit, permissions
 from booking.services.booking import (
     can_see_booking,
     family_ids,
@@ -181,7 +181,7 @@ def approval_queue(
     """The pending requests that have not ended on the resources `actor` manages, by start; each
     with what would refuse its approval now (the approval's own rules, run read-only) and the
     other pending requests that overlap it."""
-    managed = select(Resource.id).where(catalogue._manageable_clause(actor))
+    managed = select(Resource.id).where(permissions.manageable_resources_clause(actor))
     query = select(Booking).where(
         Booking.status == "pending", Booking.end_at > now, Booking.resource_id.in_(managed)
     )

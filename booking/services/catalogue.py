@@ -34,7 +34,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    true,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -462,21 +461,9 @@ def visible_parent(user: User | None, resource: Resource) -> Resource | None:
     return parent if parent is not None and permissions.can_see_resource(user, parent) else None
 
 
-def _manageable_clause(user: User) -> ColumnElement[bool]:
-    # The SQL form of permissions.can_manage_resource, for listing; keep the two in step.
-    if user.is_network_admin:
-        return true()
-    managed = Resource.id.in_(
-        select(resource_managers.c.resource_id).where(resource_managers.c.user_id == user.id)
-    )
-    if user.is_org_admin:
-        return or_(managed, Resource.organisation_id == user.organisation_id)
-    return managed
-
-
 def manageable_resources(user: User, *, page: int = 1, per_page: int = 50) -> SearchResult:
     """The resources `user` may manage, by name (no facets)."""
-    clause = _manageable_clause(user)
+    clause = permissions.manageable_resources_clause(user)
     total = db.session.execute(
         select(func.count()).select_from(Resource).where(clause)
     ).scalar_one()

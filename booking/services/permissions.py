@@ -45,6 +45,19 @@ def visible_resources_clause(user: User | None) -> ColumnElement[bool]:
     )
 
 
+def manageable_resources_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause selecting the resources `user` manages: the SQL form of
+    can_manage_resource (keep the two in step)."""
+    if user.is_network_admin:
+        return true()
+    managed = Resource.id.in_(
+        select(resource_managers.c.resource_id).where(resource_managers.c.user_id == user.id)
+    )
+    if user.is_org_admin:
+        return or_(managed, Resource.organisation_id == user.organisation_id)
+    return managed
+
+
 def is_owner_member(user: User, resource: Resource) -> bool:
     """Whether the user belongs to the resource's owner or one of its co-owners."""
     return user.organisation_id in resource.owner_organisation_ids

@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from booking.extensions import db
 from booking.models import Booking, Organisation, Resource, User
-from booking.services import catalogue
+from booking.services import catalogue, permissions
 from booking.services.errors import Forbidden, InvalidInput, NotFound
 from booking.services.quotas import next_month
 
@@ -129,7 +129,7 @@ def statement_subjects(user: User) -> Subjects:
     resources = list(
         db.session.execute(
             select(Resource)
-            .where(catalogue._manageable_clause(user))
+            .where(permissions.manageable_resources_clause(user))
             .order_by(Resource.name, Resource.id)
             .options(selectinload(Resource.organisation))
         ).scalars()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from booking.extensions import db
 from booking.models import Qualification, Resource, TrainingRequest, User
-from booking.services import catalogue
+from booking.services import catalogue, permissions
 from booking.services.booking import lock_timeout
 from booking.services.catalogue import MAX_ID, N_
 from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -121,8 +121,7 @@ def my_requests(user: User) -> Select:
 def open_requests(manager: User) -> Select:
     """The open training requests on the resources `manager` manages, oldest first, as a query
     to page through."""
-    # catalogue._manageable_clause is the SQL form of permissions.can_manage_resource.
-    managed = select(Resource.id).where(catalogue._manageable_clause(manager))
+    managed = select(Resource.id).where(permissions.manageable_resources_clause(manager))
     return (
         select(TrainingRequest)
         .where(TrainingRequest.status == "open", TrainingRequest.resource_id.in_(managed))

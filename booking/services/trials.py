@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from booking.extensions import db
 from booking.models import Booking, Resource, TrialRequest, User
-from booking.services import catalogue
+from booking.services import catalogue, permissions
 from booking.services.availability import find_free_slots
 from booking.services.booking import BookingInput, cancel_booking, create_bookings
 from booking.services.catalogue import MAX_ID, N_, OUT_OF_CALENDAR, in_calendar
@@ -240,8 +240,7 @@ def trials_for_managers(user: User, *, resource_id: int | None = None) -> Select
         resource = catalogue.get_managed_resource(user, resource_id)
         where = TrialRequest.resource_id == resource.id
     else:
-        # catalogue._manageable_clause is the SQL form of permissions.can_manage_resource.
-        managed = select(Resource.id).where(catalogue._manageable_clause(user))
+        managed = select(Resource.id).where(permissions.manageable_resources_clause(user))
         where = TrialRequest.resource_id.in_(managed)
     open_first = case((TrialRequest.status == "open", 0), else_=1)
     return (
