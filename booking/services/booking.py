@@ -204,14 +204,11 @@ def create_bookings(
             raise Forbidden("Only the resource's managers may book for someone else.")
         occurrences = _occurrences(resource, data, now)
         status = _initial_status(actor, resource, manages)
-        # RuleBook exempts a managing viewer from the qualification rule, which is meant for
-        # managers booking for themselves: someone booked for must hold their own.
-        exempt = manages if on_behalf_of is None else can_manage_resource(requester, resource)
         rules = RuleBook(
             resource=resource,
             requester=requester,
             viewer=actor,
-            viewer_manages=exempt,
+            viewer_manages=manages,
             now=now,
             window=(min(o.start for o in occurrences), max(o.end for o in occurrences)),
             record_past_use=data.record_past_use,

@@ -16,6 +16,7 @@ from booking.extensions import db
 from booking.models import Blackout, Booking, Qualification, Resource, User
 from booking.models.bookings import LIVE_STATUSES
 from booking.services import quotas
+from booking.services.permissions import can_manage_resource
 from booking.services.schedule import is_open_throughout, open_intervals
 from booking.services.timeutil import minutes, overlaps
 from booking.services.violations import Violation
@@ -77,7 +78,10 @@ class RuleBook:
         self.zone = ZoneInfo(resource.timezone)
         self.requester = requester
         self.viewer = viewer
+        # Whether the viewer sees the ids of conflicting bookings.
         self.viewer_manages = viewer_manages
+        # A resource's managers need no qualification on it; anyone they book for does.
+        self.requester_manages = can_manage_resource(requester, resource)
         self.now = now
         self.record_past_use = record_past_use
         # Lead time and horizon judge when a request is made; an approval later does not.
@@ -175,7 +179,7 @@ class RuleBook:
             violations.append(Violation("closed", start, end))
         violations += self._blackouts(start, end)
         violations += self.calendar_violations(start, end, quantity)
-        if not self.qualified and not self.viewer_manages:
+        if not self.qualified and not self.requester_manages:
             violations.append(Violation("not_qualified", start, end))
         violations += self._quota(start, end)
         violations += self._duplicates(start, end)

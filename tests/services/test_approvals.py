@@ -1,16 +1,23 @@
 """Managers approve and reject requests; approval re-checks the rules and turns competitors away."""
 
 import threading
+from datetime import date
 
 import pytest
 
 from booking.extensions import db
-from booking.models import Booking, User
+from booking.models import Booking, Qualification, User
 from booking.services.approvals import approve, reject
 from booking.services.errors import Conflict, Forbidden, NotFound
 from booking.services.violations import BookingRefused
 from tests.booking_factories import NOW, book, codes, rome
-from tests.factories import make_blackout, make_organisation, make_resource, make_user
+from tests.factories import (
+    make_blackout,
+    make_organisation,
+    make_qualification,
+    make_resource,
+    make_user,
+)
 
 WED = (2026, 12, 2)
 
@@ -151,3 +158,17 @@ def test_two_managers_approving_competing_requests_at_once_exactly_one_wins(app,
     statuses = sorted(db.session.get(Booking, i).status for i in (first, second))
     assert statuses == ["confirmed", "rejected"]
     assert sorted(outcomes) in (["Conflict", "approved"], ["BookingRefused", "approved"])
+
+
+def test_approval_still_requires_the_requesters_qualification(manager):
+    resource = make_resource(
+        manager.organisation, approval="always", requires_qualification=True, managers=[manager]
+    )
+    requester = make_user(make_organisation())
+    make_qualification(resource, requester, expires_on=date(2026, 12, 31))
+    pending = book(requester, resource, rome(*WED, 9), rome(*WED, 10)).bookings[0]
+    db.session.execute(Qualification.__table__.update().values(expires_on=date(2026, 11, 30)))
+    db.session.commit()
+    with pytest.raises(BookingRefused) as refusal:
+        approve(manager, pending.id, now=NOW)
+    assert codes(refusal) == ["not_qualified"]
