@@ -143,29 +143,49 @@ def server_settings(conninfo: str) -> dict:
 # -- the measured operations ----------------------------------------------------------------------
 
 
-def timed(repetitions: int, warmup: int, prepare: Callable, action: Callable) -> Stats:
-    """Run `prepare()` untimed, then time `action(prepared)`; the first `warmup` runs are dropped."""
-    stats = Stats([])
+@dataclass
+class Arm:
+    """One measured operation on one database: `prepare()` untimed, then `action(prepared)`."""
+
+    app: Flask
+    prepare: Callable
+    action: Callable
+
+
+def alternate(arms: list[Arm], repetitions: int, warmup: int) -> list[Stats]:
+    """Time the arms in turn, one call each per round, so that whatever else the machine does
+    weighs on every arm alike (the big/small ratio stays fair); the first `warmup` rounds are
+    dropped."""
+    results = [Stats([]) for _ in arms]
     sent = [0]
 
     def count(*_):
         sent[0] += 1
 
-    event.listen(db.engine, "before_cursor_execute", count)
+    engines = []
+    for arm in arms:
+        with arm.app.app_context():
+            engines.append(db.engine)
+    for engine in set(engines):
+        event.listen(engine, "before_cursor_execute", count)
     try:
         for i in range(warmup + repetitions):
-            prepared = prepare()
-            sent[0] = 0
-            wall, cpu = time.perf_counter(), time.process_time()
-            action(prepared)
-            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-            if i >= warmup:
-                stats.samples.append(wall)
-                stats.cpu.append(cpu)
-                stats.statements.append(sent[0])
+            for arm, stats in zip(arms, results, strict=True):
+                with arm.app.app_context():
+                    prepared = arm.prepare()
+                    sent[0] = 0
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    arm.action(prepared)
+                    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                    db.session.remove()
+                if i >= warmup:
+                    stats.samples.append(wall)
+                    stats.cpu.append(cpu)
+                    stats.statements.append(sent[0])
     finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return stats
+        for engine in set(engines):
+            event.remove(engine, "before_cursor_execute", count)
+    return results
 
 
 def fresh_user(user_id: int) -> User:
@@ -176,9 +196,8 @@ def fresh_user(user_id: int) -> User:
     return user
 
 
-def measure_create(
-    app: Flask, plan: Plan, picker: SlotPicker, repetitions: int, warmup: int
-) -> Stats:
+def create_arm(app: Flask, plan: Plan, picker: SlotPicker) -> Arm:
+    """(a), (b): one booking of an hour on a free slot of a random resource the user sees."""
     rng = picker.rng
     candidates = picker.visible_resources(plan.service_user_id)
 
@@ -194,8 +213,7 @@ def measure_create(
         if len(outcome.bookings) != 1:
             raise RuntimeError(f"expected one booking, got {outcome}")
 
-    with app.app_context():
-        return timed(repetitions, warmup, prepare, action)
+    return Arm(app, prepare, action)
 
 
 def week_starts(plan: Plan, rng: random.Random, future_only: bool) -> datetime:
@@ -206,7 +224,8 @@ def week_starts(plan: Plan, rng: random.Random, future_only: bool) -> datetime:
     return datetime(monday.year, monday.month, monday.day, tzinfo=ROME)
 
 
-def measure_availability(app: Flask, plan: Plan, repetitions: int, warmup: int, seed: int) -> Stats:
+def availability_arm(app: Flask, plan: Plan, seed: int) -> Arm:
+    """(c): busy, requested, closed and free times of a random resource in a random week."""
     rng = random.Random(seed)
     candidates = SlotPicker(plan, rng).visible_resources(plan.service_user_id)
 
@@ -221,13 +240,12 @@ def measure_availability(app: Flask, plan: Plan, repetitions: int, warmup: int, 
         user, resource_id, start = prepared
         resource_availability(user, resource_id, start, start + timedelta(days=7), now=plan.now)
 
-    with app.app_context():
-        return timed(repetitions, warmup, prepare, action)
+    return Arm(app, prepare, action)
 
 
-def measure_search(app: Flask, plan: Plan, repetitions: int, warmup: int, seed: int) -> Stats:
+def search_arm(app: Flask, plan: Plan, seed: int, found: list[int]) -> Arm:
+    """(d): every resource with a free 2-hour slot in a random future week."""
     rng = random.Random(seed)
-    found: list[int] = []
 
     def prepare():
         return fresh_user(plan.service_user_id), week_starts(plan, rng, future_only=True)
@@ -244,23 +262,20 @@ def measure_search(app: Flask, plan: Plan, repetitions: int, warmup: int, seed: 
         )
         found.append(len(result))
 
-    with app.app_context():
-        stats = timed(repetitions, warmup, prepare, action)
-    log(f"search found {min(found)}..{max(found)} resources with a free 2-hour slot")
-    return stats
+    return Arm(app, prepare, action)
 
 
 def profile(app: Flask, plan: Plan, picker: SlotPicker, seed: int) -> dict[str, str]:
     """cProfile of each measured operation, the 25 most expensive functions by own time."""
     reports = {}
-    for name, measure in (
-        ("create", lambda: measure_create(app, plan, picker, 200, 0)),
-        ("availability", lambda: measure_availability(app, plan, 200, 0, seed)),
-        ("search", lambda: measure_search(app, plan, 10, 0, seed)),
+    for name, arm, count in (
+        ("create", create_arm(app, plan, picker), 200),
+        ("availability", availability_arm(app, plan, seed), 200),
+        ("search", search_arm(app, plan, seed, []), 10),
     ):
         profiler = cProfile.Profile()
         profiler.enable()
-        measure()
+        alternate([arm], count, 0)
         profiler.disable()
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
@@ -432,41 +447,36 @@ def main(argv: list[str] | None = None) -> dict:
         # One picker per database: a slot it hands out is never handed out again.
         big_slots = SlotPicker(plan, random.Random(args.seed))
         small_slots = SlotPicker(plan, random.Random(args.seed))
-        s = args.search_repetitions
-        for key, message, measure in (
-            (
-                "create_big",
-                f"(a) create, {args.bookings:,} bookings",
-                lambda: measure_create(big_app, plan, big_slots, n, w),
-            ),
-            (
-                "create_small",
-                f"(b) create, {args.small_bookings:,} bookings",
-                lambda: measure_create(small_app, plan, small_slots, n, w),
-            ),
-            (
-                "availability",
-                "(c) availability of one resource for a week",
-                lambda: measure_availability(big_app, plan, n, w, args.seed),
-            ),
-            (
-                "availability_small",
-                "(c') the same, small database",
-                lambda: measure_availability(small_app, plan, n, w, args.seed),
-            ),
-            (
-                "search",
-                "(d) free-slot search over every resource",
-                lambda: measure_search(big_app, plan, s, 3, args.seed),
-            ),
-            (
-                "search_small",
-                "(d') the same, small database",
-                lambda: measure_search(small_app, plan, s, 3, args.seed),
-            ),
-        ):
-            log(message)
-            results[key] = measure().as_dict()
+        log(f"(a), (b) create one booking, {args.bookings:,} and {args.small_bookings:,} bookings")
+        on_big, on_small = alternate(
+            [create_arm(big_app, plan, big_slots), create_arm(small_app, plan, small_slots)], n, w
+        )
+        results["create_big"], results["create_small"] = on_big.as_dict(), on_small.as_dict()
+        log("(c) availability of one resource for a week")
+        on_big, on_small = alternate(
+            [
+                availability_arm(big_app, plan, args.seed),
+                availability_arm(small_app, plan, args.seed),
+            ],
+            n,
+            w,
+        )
+        results["availability"], results["availability_small"] = (
+            on_big.as_dict(),
+            on_small.as_dict(),
+        )
+        log("(d) free-slot search over every resource")
+        found: list[int] = []
+        on_big, on_small = alternate(
+            [
+                search_arm(big_app, plan, args.seed, found),
+                search_arm(small_app, plan, args.seed, found),
+            ],
+            args.search_repetitions,
+            3,
+        )
+        results["search"], results["search_small"] = on_big.as_dict(), on_small.as_dict()
+        log(f"the searches found {min(found)} to {max(found)} resources with a free slot")
         results["ratio"] = results["create_big"]["median_ms"] / results["create_small"]["median_ms"]
 
         if args.skip_http:
