@@ -8,12 +8,13 @@ trigger is not replayed (coalesce), and a job never overlaps itself within one p
 
 import logging
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from booking.extensions import db
@@ -75,18 +76,20 @@ def add_jobs(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
     return scheduler
 
 
-def _exit(signum, _frame) -> None:
-    raise SystemExit(128 + signum)
-
-
 def run_forever(app: Flask) -> None:
-    """Block, running the jobs, until SIGINT or SIGTERM; then let running jobs finish."""
-    scheduler = add_jobs(BlockingScheduler(timezone=UTC), app)
-    signal.signal(signal.SIGTERM, _exit)
-    try:
-        log.info("Scheduler started: %s", ", ".join(job.name for job in JOBS))
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        log.info("Scheduler stopping; waiting for running jobs")
-        if scheduler.running:
-            scheduler.shutdown(wait=True)
+    """Run the jobs until SIGINT or SIGTERM, then let running jobs finish and return.
+
+    The scheduler runs in its own threads; the signal handlers only set an event, so a signal
+    never interrupts the scheduler while it holds one of its locks. The main thread wakes every
+    second: the operating system may deliver the signal to a job's thread, and Python runs
+    handlers only in the main thread, at its next step."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda _signum, _frame: stop.set())
+    scheduler = add_jobs(BackgroundScheduler(timezone=UTC), app)
+    scheduler.start()
+    log.info("Scheduler started: %s", ", ".join(job.name for job in JOBS))
+    while not stop.wait(timeout=1):
+        pass
+    log.info("Scheduler stopping; waiting for running jobs")
+    scheduler.shutdown(wait=True)

@@ -128,13 +128,15 @@ def test_the_scheduler_command_starts_and_stops_cleanly_on_sigterm(app):
         lines = []
         for line in process.stderr:
             lines.append(line)
-            if "Scheduler started" in line:
+            if "booking.jobs: Scheduler started: send_outbox" in line:
                 break
-        assert any("Scheduler started: send_outbox" in line for line in lines), lines
+        else:
+            raise AssertionError("".join(lines))
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=60) == 0
+        _, rest = process.communicate(timeout=60)
+        assert process.returncode == 0, rest
+        assert "Scheduler stopping" in rest
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
-        process.stderr.close()
