@@ -44,3 +44,9 @@ js:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; }
 	@[ tests/js/node_modules/.package-lock.json -nt tests/js/package-lock.json ] || \
 		npm ci --prefix tests/js --no-audit --no-fund
+
+# Not a test: fills a PostgreSQL database with 1,000 resources and 1,000,000 bookings and measures
+# the booking engine (numbers in docs/performance.md). BENCH_DATABASE_URL names the server.
+BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/booking_bench
+bench: install
+	$(BIN)/python -m bench.run --database-url $(BENCH_DATABASE_URL)
