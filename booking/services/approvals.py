@@ -15,10 +15,9 @@ from booking.services.booking import (
     family_ids,
     get_booking,
     load_resource,
-    lock_timeout,
+    lock_booking,
 )
 from booking.services.errors import Conflict, Forbidden
-from booking.services.locking import lock_resources
 from booking.services.permissions import can_manage_resource
 from booking.services.rules import RuleBook
 from booking.services.violations import BookingRefused, Violation
@@ -66,9 +65,7 @@ def approve_reporting(actor: User, booking_id: int, *, now: datetime, reason: st
     """As approve(), naming also the competing requests that the approval turned away."""
     _pending_for_manager(actor, booking_id)
     try:
-        booking = db.session.get(Booking, booking_id)
-        lock_resources(family_ids(booking.resource_id), lock_timeout())
-        booking = db.session.get(Booking, booking_id)
+        booking = lock_booking(booking_id)
         if booking is None or booking.status != "pending":
             raise Conflict("The request was decided meanwhile; reload it.")
         rules = _approval_rules(actor, booking, load_resource(booking.resource_id), now)
@@ -135,15 +132,22 @@ def _turn_away_competitors(actor: User, confirmed: Booking, now: datetime) -> li
 
 def reject(actor: User, booking_id: int, *, now: datetime, reason: str = "") -> Booking:
     """Turn down a pending request, with the manager's reason."""
-    booking = _pending_for_manager(actor, booking_id)
-    before = audit.snapshot(booking)
-    booking.status = "rejected"
-    booking.decided_by_id = actor.id
-    booking.decision_reason = reason.strip()[:500]
-    booking.updated_at = now
-    audit.record(booking, "rejected", actor, now, before=before, reason=booking.decision_reason)
-    db.session.commit()
-    return booking
+    _pending_for_manager(actor, booking_id)
+    try:
+        booking = lock_booking(booking_id)
+        if booking is None or booking.status != "pending":
+            raise Conflict("The request was decided meanwhile; reload it.")
+        before = audit.snapshot(booking)
+        booking.status = "rejected"
+        booking.decided_by_id = actor.id
+        booking.decision_reason = reason.strip()[:500]
+        booking.updated_at = now
+        audit.record(booking, "rejected", actor, now, before=before, reason=booking.decision_reason)
+        db.session.commit()
+        return booking
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 # --- The managers' queue -----------------------------------------------------------------------

@@ -280,6 +280,16 @@ def can_see_booking(user: User, booking: Booking) -> bool:
     return booking.requester_id == user.id or can_manage_resource(user, booking.resource)
 
 
+def lock_booking(booking_id: int) -> Booking | None:
+    """Hold the locks of the booking's resource family and read the booking as it is now: what
+    was loaded before the locks may have been changed by the previous holder."""
+    resource_id = db.session.execute(
+        select(Booking.resource_id).where(Booking.id == booking_id)
+    ).scalar_one()
+    lock_resources(family_ids(resource_id), lock_timeout())
+    return db.session.get(Booking, booking_id, populate_existing=True)
+
+
 def get_booking(user: User, booking_id: int) -> Booking:
     booking = db.session.get(Booking, booking_id)
     if booking is None or not can_see_booking(user, booking):
@@ -315,13 +325,12 @@ def update_booking(
     )
     _validate(data)
     moves = (change.start, change.end, change.quantity) != (None, None, None)
-    before = audit.snapshot(booking)
     try:
+        booking = lock_booking(booking_id)
+        if booking is None or not booking.is_live:
+            raise Conflict("The booking changed meanwhile; reload it.")
+        before = audit.snapshot(booking)
         if moves:
-            lock_resources(family_ids(booking.resource_id), lock_timeout())
-            booking = db.session.get(Booking, booking_id)
-            if booking is None or not booking.is_live:
-                raise Conflict("The booking changed meanwhile; reload it.")
             resource = load_resource(booking.resource_id)
             manages = can_manage_resource(actor, resource)
             (occurrence,) = _occurrences(resource, data, now)
@@ -364,7 +373,18 @@ def update_booking(
 
 def cancel_booking(actor: User, booking_id: int, *, now: datetime, reason: str = "") -> Booking:
     """The requester or a manager cancels a pending or confirmed booking that has not ended."""
-    booking = get_booking(actor, booking_id)
+    get_booking(actor, booking_id)
+    try:
+        booking = lock_booking(booking_id)
+        _cancel(actor, booking, now=now, reason=reason)
+        db.session.commit()
+        return booking
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _cancel(actor: User, booking: Booking, *, now: datetime, reason: str) -> None:
     if booking.status not in LIVE_STATUSES:
         raise Conflict(f"This booking is already {booking.status}.")
     if booking.end_at <= now:
@@ -383,5 +403,3 @@ def cancel_booking(actor: User, booking_id: int, *, now: datetime, reason: str =
         before=before,
         reason=booking.decision_reason,
     )
-    db.session.commit()
-    return booking

@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from booking.extensions import db
-from booking.services import approvals
+from booking.services import booking as booking_service
 from booking.services.locking import ResourceBusy
 from tests.accounts_factories import assert_problem, make_network_admin, make_org_admin
 from tests.approvals_factories import WED, managed_resource, outsider, pending_request, status_of
@@ -134,7 +134,7 @@ def test_a_lock_timeout_is_answered_503_with_retry_after(
     def busy(*_args):
         raise ResourceBusy("Someone else is booking it.")
 
-    monkeypatch.setattr(approvals, "lock_resources", busy)
+    monkeypatch.setattr(booking_service, "lock_resources", busy)
 
     response = approve(client, token_for(client, manager), request_9_to_10.id)
 

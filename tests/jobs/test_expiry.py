@@ -1,12 +1,15 @@
 """Requests nobody decided expire at their start, or at the resource's decision deadline."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from booking.extensions import db
-from booking.models import Booking, BookingAudit
+from booking.models import Booking, BookingAudit, User
+from booking.services.approvals import approve
+from booking.services.errors import Conflict
 from booking.services.expiry import expire_undecided
 from booking.services.mailer import send_pending
 from tests.booking_factories import book, rome
@@ -101,3 +104,49 @@ def test_the_requester_is_told_that_the_request_expired(manager, smtp_server):
     assert received.message["Subject"] == "Request expired: Measurement (Cryostat)"
     assert "Your request for Cryostat has expired" in received.text
     assert methods(received) == ["CANCEL"]
+
+
+def test_an_approval_and_the_expiry_at_the_same_moment_never_both_win(app, manager):
+    resource = make_resource(
+        manager.organisation, approval="always", managers=[manager], decision_deadline_hours=24
+    )
+    request_id = request_on(resource).id
+    manager_id = manager.id
+    moment = START - timedelta(hours=24)
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def approving():
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                approve(db.session.get(User, manager_id), request_id, now=moment)
+                outcomes["approve"] = "won"
+            except Conflict:
+                outcomes["approve"] = "conflict"
+            finally:
+                db.session.remove()
+
+    def expiring():
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                outcomes["expire"] = expire_undecided(moment)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=approving), threading.Thread(target=expiring)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    final = reloaded(request_id).status
+    if final == "confirmed":
+        assert (outcomes["approve"], outcomes["expire"]) == ("won", [])
+    else:
+        assert (final, outcomes["approve"], outcomes["expire"]) == (
+            "expired",
+            "conflict",
+            [request_id],
+        )
