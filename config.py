@@ -33,12 +33,16 @@ class Config:
     API_TOKEN_LIFETIME_HOURS = int(os.environ.get("API_TOKEN_LIFETIME_HOURS", "720"))
     # Seconds a booking transaction waits for the locks of the resources it touches.
     BOOKING_LOCK_TIMEOUT_SECONDS = float(os.environ.get("BOOKING_LOCK_TIMEOUT_SECONDS", "10"))
+    # Links in mails and calendar feeds made outside a request (the scheduler) need the host.
+    SERVER_NAME = os.environ.get("SERVER_NAME") or None
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
 
     @classmethod
     def check(cls) -> None:

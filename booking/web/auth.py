@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from booking.extensions import db
 from booking.i18n import LANGUAGES
-from booking.services import accounts
+from booking.services import accounts, notify
 from booking.services.errors import InvalidInput
 
 bp = Blueprint("auth", __name__)
@@ -120,6 +120,7 @@ def _render_profile(profile_form: ProfileForm, password_form: PasswordForm):
         profile_form=profile_form,
         password_form=password_form,
         min_password_length=accounts.MIN_PASSWORD_LENGTH,
+        mail_kinds=notify.MAIL_KINDS,
     )
 
 
@@ -161,3 +162,14 @@ def change_password():
         prefix="profile", formdata=None, name=current_user.name, locale=current_user.locale or ""
     )
     return _render_profile(profile_form, form)
+
+
+@bp.post("/profile/mail")
+@login_required
+def mail_preferences():
+    """Which kinds of mail the user receives: one checkbox per kind, unticked means no."""
+    notify.update_preferences(
+        current_user, {kind: request.form.get(kind) == "on" for kind in notify.MAIL_KINDS}
+    )
+    flash(_("Your mail preferences are saved."), "info")
+    return redirect(url_for("auth.profile") + "#mail")

@@ -166,3 +166,17 @@ def test_every_string_of_the_accounts_pages_has_an_italian_translation():
         if not (catalogue.get(message) and catalogue.get(message).string)
     ]
     assert missing == []
+
+
+def test_a_user_turns_a_kind_of_mail_off_on_the_profile(client):
+    from booking.extensions import db
+
+    user = make_user()
+    log_in(client, user)
+    page = client.get("/profile").get_data(as_text=True)
+    assert 'name="reminder"' in page
+    response = client.post("/profile/mail", data={"confirmed": "on"})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.mail_preferences["confirmed"] is True
+    assert user.mail_preferences["reminder"] is False
