@@ -15,7 +15,14 @@ from sqlalchemy.orm import selectinload
 
 from booking.api import bp
 from booking.api.auth import api_user, token_required
-from booking.api.openapi import PAGINATION_PARAMETERS, page_of
+from booking.api.openapi import (
+    PAGINATION_PARAMETERS,
+    error_responses,
+    json_body,
+    json_response,
+    page_of,
+    schema_ref,
+)
 from booking.api.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, paginated
 from booking.api.problems import problem_response
 from booking.api.schemas import instant, money
@@ -455,42 +462,6 @@ def search_availability():
 # --- OpenAPI -----------------------------------------------------------------------------------
 
 
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _ok(description: str, schema: dict) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _body(name: str, *, required: bool = True) -> dict:
-    return {"required": required, "content": {"application/json": {"schema": _ref(name)}}}
-
-
-def _errors(*statuses: str) -> dict:
-    names = {
-        "400": "BadRequest",
-        "401": "Unauthorized",
-        "403": "Forbidden",
-        "404": "NotFound",
-        "409": "Conflict",
-        "422": "InvalidInput",
-    }
-    responses = {
-        status: {"$ref": f"#/components/responses/{names[status]}"}
-        for status in statuses
-        if status != "503"
-    }
-    if "503" in statuses:
-        responses["503"] = {
-            "description": "Someone else is booking the same resource right now; nothing was "
-            "written. Retry after the seconds in Retry-After.",
-            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
-            "content": {"application/problem+json": {"schema": _ref("Problem")}},
-        }
-    return responses
-
-
 def _query(name: str, schema: dict, description: str, *, required: bool = False) -> dict:
     parameter = {"name": name, "in": "query", "schema": schema, "description": description}
     if required:
@@ -532,8 +503,8 @@ OPENAPI_PATHS = {
                 *PAGINATION_PARAMETERS,
             ],
             "responses": {
-                "200": _ok("A page of bookings", page_of("#/components/schemas/Booking")),
-                **_errors("401", "422"),
+                "200": json_response("A page of bookings", page_of("#/components/schemas/Booking")),
+                **error_responses("401", "422"),
             },
         },
         "post": {
@@ -543,17 +514,17 @@ OPENAPI_PATHS = {
             "whole series when any occurrence breaks a rule, `skip` books the others and lists "
             "the skipped ones. " + _REFUSALS,
             "tags": ["bookings"],
-            "requestBody": _body("BookingCreate"),
+            "requestBody": json_body("BookingCreate"),
             "responses": {
                 "201": {
                     "description": "The booking, or the series with its occurrences",
                     "content": {
                         "application/json": {
-                            "schema": {"oneOf": [_ref("Booking"), _ref("SeriesResult")]}
+                            "schema": {"oneOf": [schema_ref("Booking"), schema_ref("SeriesResult")]}
                         }
                     },
                 },
-                **_errors("400", "401", "403", "404", "409", "422", "503"),
+                **error_responses("400", "401", "403", "404", "409", "422", "503"),
             },
         },
     },
@@ -562,17 +533,20 @@ OPENAPI_PATHS = {
         "get": {
             "summary": "One booking (its requester and the resource's managers)",
             "tags": ["bookings"],
-            "responses": {"200": _ok("The booking", _ref("Booking")), **_errors("401", "404")},
+            "responses": {
+                "200": json_response("The booking", schema_ref("Booking")),
+                **error_responses("401", "404"),
+            },
         },
         "patch": {
             "summary": "Move or edit a pending or confirmed booking",
             "description": "Only the fields sent change. New times or quantity re-check every "
             "rule; a moved booking may go back to pending under the approval policy. " + _REFUSALS,
             "tags": ["bookings"],
-            "requestBody": _body("BookingPatch"),
+            "requestBody": json_body("BookingPatch"),
             "responses": {
-                "200": _ok("The booking", _ref("Booking")),
-                **_errors("400", "401", "404", "409", "422", "503"),
+                "200": json_response("The booking", schema_ref("Booking")),
+                **error_responses("400", "401", "404", "409", "422", "503"),
             },
         },
     },
@@ -583,10 +557,10 @@ OPENAPI_PATHS = {
             "description": "By its requester or the resource's managers; 409 when it is no "
             "longer live or has ended.",
             "tags": ["bookings"],
-            "requestBody": _body("Cancellation", required=False),
+            "requestBody": json_body("Cancellation", required=False),
             "responses": {
-                "200": _ok("The cancelled booking", _ref("Booking")),
-                **_errors("400", "401", "404", "409", "422"),
+                "200": json_response("The cancelled booking", schema_ref("Booking")),
+                **error_responses("400", "401", "404", "409", "422"),
             },
         },
     },
@@ -599,10 +573,10 @@ OPENAPI_PATHS = {
             "requests that no longer fit, with the reason `slot_taken`. 403 for the requester, "
             "404 for users who may not see the request, 409 when it is no longer pending.",
             "tags": ["approvals"],
-            "requestBody": _body("Decision", required=False),
+            "requestBody": json_body("Decision", required=False),
             "responses": {
-                "200": _ok("The confirmed booking", _ref("Booking")),
-                **_errors("400", "401", "403", "404", "409", "422", "503"),
+                "200": json_response("The confirmed booking", schema_ref("Booking")),
+                **error_responses("400", "401", "403", "404", "409", "422", "503"),
             },
         },
     },
@@ -614,10 +588,10 @@ OPENAPI_PATHS = {
             "requester why. 403 for the requester, 404 for users who may not see the request, "
             "409 when it is no longer pending.",
             "tags": ["approvals"],
-            "requestBody": _body("Decision", required=False),
+            "requestBody": json_body("Decision", required=False),
             "responses": {
-                "200": _ok("The rejected booking", _ref("Booking")),
-                **_errors("400", "401", "403", "404", "409", "422"),
+                "200": json_response("The rejected booking", schema_ref("Booking")),
+                **error_responses("400", "401", "403", "404", "409", "422"),
             },
         },
     },
@@ -630,8 +604,10 @@ OPENAPI_PATHS = {
             "tags": ["availability"],
             "parameters": _WINDOW,
             "responses": {
-                "200": _ok("The resource's calendar in the window", _ref("Availability")),
-                **_errors("401", "404", "422"),
+                "200": json_response(
+                    "The resource's calendar in the window", schema_ref("Availability")
+                ),
+                **error_responses("401", "404", "422"),
             },
         },
     },
@@ -654,10 +630,10 @@ OPENAPI_PATHS = {
                 *PAGINATION_PARAMETERS,
             ],
             "responses": {
-                "200": _ok(
+                "200": json_response(
                     "A page of resources with slots", page_of("#/components/schemas/FreeSlots")
                 ),
-                **_errors("401", "422"),
+                **error_responses("401", "422"),
             },
         },
     },
@@ -773,7 +749,7 @@ OPENAPI_SCHEMAS = {
                     "on_conflict": {"type": "string", "enum": list(ON_CONFLICT)},
                 },
             },
-            "bookings": {"type": "array", "items": _ref("Booking")},
+            "bookings": {"type": "array", "items": schema_ref("Booking")},
             "skipped": {
                 "type": "array",
                 "description": "Occurrences left out (on_conflict skip), with why",
@@ -782,7 +758,7 @@ OPENAPI_SCHEMAS = {
                     "properties": {
                         "start": _INSTANT,
                         "end": _INSTANT,
-                        "violations": {"type": "array", "items": _ref("Violation")},
+                        "violations": {"type": "array", "items": schema_ref("Violation")},
                     },
                 },
             },

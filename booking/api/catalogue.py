@@ -4,7 +4,13 @@ from flask import request, url_for
 
 from booking.api import bp
 from booking.api.auth import api_user, token_required
-from booking.api.openapi import PAGINATION_PARAMETERS, page_of
+from booking.api.openapi import (
+    PAGINATION_PARAMETERS,
+    error_responses,
+    json_body,
+    page_of,
+    schema_ref,
+)
 from booking.api.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, paginated
 from booking.api.schemas import instant, money
 from booking.api.validation import Fields, json_object, query_instant, query_int
@@ -235,27 +241,8 @@ def revoke_qualification(id: int):
 # --- OpenAPI -----------------------------------------------------------------------------------
 
 
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
 def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _body(schema_name: str) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": _ref(schema_name)}}}
-
-
-def _errors(*statuses: str) -> dict:
-    names = {
-        "400": "BadRequest",
-        "401": "Unauthorized",
-        "403": "Forbidden",
-        "404": "NotFound",
-        "422": "InvalidInput",
-    }
-    return {status: {"$ref": f"#/components/responses/{names[status]}"} for status in statuses}
 
 
 ID_PARAMETER = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
@@ -297,17 +284,17 @@ OPENAPI_PATHS = {
             "tags": ["catalogue"],
             "parameters": _FILTER_PARAMETERS + PAGINATION_PARAMETERS,
             "responses": {
-                "200": _json(_ref("ResourcePage"), "One page of resources"),
-                **_errors("401", "422"),
+                "200": _json(schema_ref("ResourcePage"), "One page of resources"),
+                **error_responses("401", "422"),
             },
         },
         "post": {
             "summary": "Add a resource (network admins; organisation admins for their own)",
             "tags": ["catalogue"],
-            "requestBody": _body("ResourceInput"),
+            "requestBody": json_body("ResourceInput"),
             "responses": {
-                "201": _json(_ref("Resource"), "The new resource"),
-                **_errors("400", "401", "403", "422"),
+                "201": _json(schema_ref("Resource"), "The new resource"),
+                **error_responses("400", "401", "403", "422"),
             },
         },
     },
@@ -316,15 +303,18 @@ OPENAPI_PATHS = {
         "get": {
             "summary": "One resource",
             "tags": ["catalogue"],
-            "responses": {"200": _json(_ref("Resource"), "The resource"), **_errors("401", "404")},
+            "responses": {
+                "200": _json(schema_ref("Resource"), "The resource"),
+                **error_responses("401", "404"),
+            },
         },
         "patch": {
             "summary": "Change some fields of a resource (its managers and organisation admins)",
             "tags": ["catalogue"],
-            "requestBody": _body("ResourceInput"),
+            "requestBody": json_body("ResourceInput"),
             "responses": {
-                "200": _json(_ref("Resource"), "The changed resource"),
-                **_errors("400", "401", "403", "404", "422"),
+                "200": _json(schema_ref("Resource"), "The changed resource"),
+                **error_responses("400", "401", "403", "404", "422"),
             },
         },
     },
@@ -334,8 +324,8 @@ OPENAPI_PATHS = {
             "summary": "The weekly schedule, in the resource's local time",
             "tags": ["catalogue"],
             "responses": {
-                "200": _json(_ref("OpeningHours"), "The schedule"),
-                **_errors("401", "404"),
+                "200": _json(schema_ref("OpeningHours"), "The schedule"),
+                **error_responses("401", "404"),
             },
         },
         "put": {
@@ -343,10 +333,10 @@ OPENAPI_PATHS = {
             "description": "Days left out are closed; a schedule without any range means the "
             "resource is open at all hours. `24:00` may end a range.",
             "tags": ["catalogue"],
-            "requestBody": _body("OpeningHours"),
+            "requestBody": json_body("OpeningHours"),
             "responses": {
-                "200": _json(_ref("OpeningHours"), "The new schedule"),
-                **_errors("400", "401", "403", "404", "422"),
+                "200": _json(schema_ref("OpeningHours"), "The new schedule"),
+                **error_responses("400", "401", "403", "404", "422"),
             },
         },
     },
@@ -372,16 +362,16 @@ OPENAPI_PATHS = {
             ],
             "responses": {
                 "200": _json(page_of("#/components/schemas/Blackout"), "One page of blackouts"),
-                **_errors("401", "404", "422"),
+                **error_responses("401", "404", "422"),
             },
         },
         "post": {
             "summary": "Close the resource for a span (managers)",
             "tags": ["catalogue"],
-            "requestBody": _body("BlackoutInput"),
+            "requestBody": json_body("BlackoutInput"),
             "responses": {
-                "201": _json(_ref("Blackout"), "The new blackout"),
-                **_errors("400", "401", "403", "404", "422"),
+                "201": _json(schema_ref("Blackout"), "The new blackout"),
+                **error_responses("400", "401", "403", "404", "422"),
             },
         },
     },
@@ -390,7 +380,7 @@ OPENAPI_PATHS = {
         "delete": {
             "summary": "Remove a blackout (managers of its resource)",
             "tags": ["catalogue"],
-            "responses": {"204": _NO_CONTENT, **_errors("401", "403", "404")},
+            "responses": {"204": _NO_CONTENT, **error_responses("401", "403", "404")},
         },
     },
     "/resources/{id}/qualifications": {
@@ -403,17 +393,17 @@ OPENAPI_PATHS = {
                 "200": _json(
                     page_of("#/components/schemas/Qualification"), "One page of qualifications"
                 ),
-                **_errors("401", "403", "404", "422"),
+                **error_responses("401", "403", "404", "422"),
             },
         },
         "post": {
             "summary": "Grant a qualification, or change its expiry (managers)",
             "tags": ["catalogue"],
-            "requestBody": _body("QualificationInput"),
+            "requestBody": json_body("QualificationInput"),
             "responses": {
-                "200": _json(_ref("Qualification"), "The existing qualification, changed"),
-                "201": _json(_ref("Qualification"), "The new qualification"),
-                **_errors("400", "401", "403", "404", "422"),
+                "200": _json(schema_ref("Qualification"), "The existing qualification, changed"),
+                "201": _json(schema_ref("Qualification"), "The new qualification"),
+                **error_responses("400", "401", "403", "404", "422"),
             },
         },
     },
@@ -422,7 +412,7 @@ OPENAPI_PATHS = {
         "delete": {
             "summary": "Revoke a qualification (managers of its resource)",
             "tags": ["catalogue"],
-            "responses": {"204": _NO_CONTENT, **_errors("401", "403", "404")},
+            "responses": {"204": _NO_CONTENT, **error_responses("401", "403", "404")},
         },
     },
 }
@@ -522,7 +512,7 @@ OPENAPI_SCHEMAS = {
                         "description": "For each filter, the count of each value among the "
                         "resources matching the other filters",
                         "properties": {
-                            facet: {"type": "array", "items": _ref("FacetValue")}
+                            facet: {"type": "array", "items": schema_ref("FacetValue")}
                             for facet in catalogue.FACETS
                         },
                     }

@@ -34,6 +34,36 @@ def _problem(description: str) -> dict:
     }
 
 
+RESPONSE_NAMES = {
+    "400": "BadRequest",
+    "401": "Unauthorized",
+    "403": "Forbidden",
+    "404": "NotFound",
+    "409": "Conflict",
+    "422": "InvalidInput",
+    "503": "ServiceUnavailable",
+}
+
+
+def schema_ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_response(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def json_body(name: str, *, required: bool = True) -> dict:
+    return {"required": required, "content": {"application/json": {"schema": schema_ref(name)}}}
+
+
+def error_responses(*statuses: str) -> dict:
+    """References to the shared error responses, by status code."""
+    return {
+        status: {"$ref": f"#/components/responses/{RESPONSE_NAMES[status]}"} for status in statuses
+    }
+
+
 def page_of(schema_ref: str) -> dict:
     """The schema of a paginated list of `schema_ref` items."""
     return {
@@ -84,6 +114,11 @@ def build_document() -> dict:
                 "NotFound": _problem("Unknown, or invisible to this user"),
                 "Conflict": _problem("A booking rule refuses the request; lists every violation"),
                 "InvalidInput": _problem("Well-formed but invalid fields, listed in `errors`"),
+                "ServiceUnavailable": _problem(
+                    "Someone else is booking the same resource right now; nothing was written. "
+                    "Retry after the seconds in Retry-After."
+                )
+                | {"headers": {"Retry-After": {"schema": {"type": "integer"}}}},
             },
         },
     }

@@ -10,7 +10,14 @@ from flask import request, url_for
 from booking.api import bp
 from booking.api.auth import api_user, token_required
 from booking.api.catalogue import qualification_json
-from booking.api.openapi import PAGINATION_PARAMETERS, page_of
+from booking.api.openapi import (
+    PAGINATION_PARAMETERS,
+    error_responses,
+    json_body,
+    json_response,
+    page_of,
+    schema_ref,
+)
 from booking.api.pagination import paginated
 from booking.api.schemas import instant
 from booking.api.validation import Fields, json_object, query_int
@@ -229,30 +236,6 @@ def decline_training_request(id: int):
 # --- OpenAPI -----------------------------------------------------------------------------------
 
 
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _ok(description: str, schema: dict) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _body(name: str, *, required: bool = True) -> dict:
-    return {"required": required, "content": {"application/json": {"schema": _ref(name)}}}
-
-
-def _errors(*statuses: str) -> dict:
-    names = {
-        "400": "BadRequest",
-        "401": "Unauthorized",
-        "403": "Forbidden",
-        "404": "NotFound",
-        "409": "Conflict",
-        "422": "InvalidInput",
-    }
-    return {status: {"$ref": f"#/components/responses/{names[status]}"} for status in statuses}
-
-
 def _query(name: str, schema: dict, description: str) -> dict:
     return {"name": name, "in": "query", "schema": schema, "description": description}
 
@@ -285,8 +268,10 @@ OPENAPI_PATHS = {
                 *PAGINATION_PARAMETERS,
             ],
             "responses": {
-                "200": _ok("A page of trial requests", page_of("#/components/schemas/Trial")),
-                **_errors("401", "403", "404", "422"),
+                "200": json_response(
+                    "A page of trial requests", page_of("#/components/schemas/Trial")
+                ),
+                **error_responses("401", "403", "404", "422"),
             },
         },
         "post": {
@@ -296,10 +281,10 @@ OPENAPI_PATHS = {
             "within its shortest and longest booking. Other kinds of resources are refused "
             "(422 on `resource_id`): they are booked directly.",
             "tags": ["trial requests"],
-            "requestBody": _body("TrialCreate"),
+            "requestBody": json_body("TrialCreate"),
             "responses": {
-                "201": _ok("The new request, open", _ref("Trial")),
-                **_errors("400", "401", "404", "422"),
+                "201": json_response("The new request, open", schema_ref("Trial")),
+                **error_responses("400", "401", "404", "422"),
             },
         },
     },
@@ -308,7 +293,10 @@ OPENAPI_PATHS = {
         "get": {
             "summary": "One trial request (its requester and the resource's managers)",
             "tags": ["trial requests"],
-            "responses": {"200": _ok("The request", _ref("Trial")), **_errors("401", "404")},
+            "responses": {
+                "200": json_response("The request", schema_ref("Trial")),
+                **error_responses("401", "404"),
+            },
         },
     },
     "/trial-requests/{id}/slots": {
@@ -321,8 +309,8 @@ OPENAPI_PATHS = {
             "when the window reaches further than `searched`.",
             "tags": ["trial requests"],
             "responses": {
-                "200": _ok("Slots, earliest first", _ref("TrialSlots")),
-                **_errors("401", "403", "404", "409"),
+                "200": json_response("Slots, earliest first", schema_ref("TrialSlots")),
+                **error_responses("401", "403", "404", "409"),
             },
         },
     },
@@ -335,10 +323,12 @@ OPENAPI_PATHS = {
             "the requester (their qualification, quota and other bookings), and a refusal is "
             "answered 409 with every violation. The request becomes `scheduled`.",
             "tags": ["trial requests"],
-            "requestBody": _body("TrialSchedule"),
+            "requestBody": json_body("TrialSchedule"),
             "responses": {
-                "200": _ok("The scheduled request, with its booking", _ref("Trial")),
-                **_errors("400", "401", "403", "404", "409", "422"),
+                "200": json_response(
+                    "The scheduled request, with its booking", schema_ref("Trial")
+                ),
+                **error_responses("400", "401", "403", "404", "409", "422"),
             },
         },
     },
@@ -347,10 +337,10 @@ OPENAPI_PATHS = {
         "post": {
             "summary": "Decline an open request, with a reason for the requester (managers)",
             "tags": ["trial requests"],
-            "requestBody": _body("TrialDecline"),
+            "requestBody": json_body("TrialDecline"),
             "responses": {
-                "200": _ok("The declined request", _ref("Trial")),
-                **_errors("400", "401", "403", "404", "409", "422"),
+                "200": json_response("The declined request", schema_ref("Trial")),
+                **error_responses("400", "401", "403", "404", "409", "422"),
             },
         },
     },
@@ -360,8 +350,8 @@ OPENAPI_PATHS = {
             "summary": "Withdraw your own request while it is open",
             "tags": ["trial requests"],
             "responses": {
-                "200": _ok("The withdrawn request", _ref("Trial")),
-                **_errors("401", "403", "404", "409"),
+                "200": json_response("The withdrawn request", schema_ref("Trial")),
+                **error_responses("401", "403", "404", "409"),
             },
         },
     },
@@ -373,10 +363,10 @@ OPENAPI_PATHS = {
             "expired; 409 when it needs none, when you hold a valid one or manage it, and "
             "when you have an open request for it already.",
             "tags": ["training requests"],
-            "requestBody": _body("TrainingCreate", required=False),
+            "requestBody": json_body("TrainingCreate", required=False),
             "responses": {
-                "201": _ok("The new request, open", _ref("TrainingRequest")),
-                **_errors("400", "401", "404", "409", "422"),
+                "201": json_response("The new request, open", schema_ref("TrainingRequest")),
+                **error_responses("400", "401", "404", "409", "422"),
             },
         },
     },
@@ -386,10 +376,10 @@ OPENAPI_PATHS = {
             "tags": ["training requests"],
             "parameters": [_MANAGED, *PAGINATION_PARAMETERS],
             "responses": {
-                "200": _ok(
+                "200": json_response(
                     "A page of training requests", page_of("#/components/schemas/TrainingRequest")
                 ),
-                **_errors("401", "422"),
+                **error_responses("401", "422"),
             },
         },
     },
@@ -399,21 +389,21 @@ OPENAPI_PATHS = {
             "summary": "Grant the qualification and close the request as done (managers)",
             "description": "Granting to someone already qualified changes the expiry.",
             "tags": ["training requests"],
-            "requestBody": _body("TrainingGrant", required=False),
+            "requestBody": json_body("TrainingGrant", required=False),
             "responses": {
-                "200": _ok(
+                "200": json_response(
                     "The request, done, with the qualification",
                     {
                         "allOf": [
-                            _ref("TrainingRequest"),
+                            schema_ref("TrainingRequest"),
                             {
                                 "type": "object",
-                                "properties": {"qualification": _ref("Qualification")},
+                                "properties": {"qualification": schema_ref("Qualification")},
                             },
                         ]
                     },
                 ),
-                **_errors("400", "401", "403", "404", "409", "422"),
+                **error_responses("400", "401", "403", "404", "409", "422"),
             },
         },
     },
@@ -423,8 +413,8 @@ OPENAPI_PATHS = {
             "summary": "Close an open training request without a qualification (managers)",
             "tags": ["training requests"],
             "responses": {
-                "200": _ok("The declined request", _ref("TrainingRequest")),
-                **_errors("401", "403", "404", "409"),
+                "200": json_response("The declined request", schema_ref("TrainingRequest")),
+                **error_responses("401", "403", "404", "409"),
             },
         },
     },

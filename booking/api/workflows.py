@@ -6,7 +6,7 @@ from flask import Response, request
 
 from booking.api import bp
 from booking.api.auth import api_user, token_required
-from booking.api.openapi import PAGINATION_PARAMETERS, page_of
+from booking.api.openapi import PAGINATION_PARAMETERS, error_responses, json_response, page_of
 from booking.api.pagination import paginated
 from booking.api.schemas import instant
 from booking.api.validation import query_int
@@ -126,20 +126,6 @@ _CSV = {
 }
 
 
-def _errors(*statuses: str) -> dict:
-    names = {
-        "401": "Unauthorized",
-        "403": "Forbidden",
-        "404": "NotFound",
-        "422": "InvalidInput",
-    }
-    return {status: {"$ref": f"#/components/responses/{names[status]}"} for status in statuses}
-
-
-def _ok(description: str, schema: dict) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
 _SNAPSHOT = {
     "type": "object",
     "nullable": True,
@@ -173,8 +159,10 @@ OPENAPI_PATHS = {
                 *PAGINATION_PARAMETERS,
             ],
             "responses": {
-                "200": _ok("A page of history entries", page_of("#/components/schemas/AuditEntry")),
-                **_errors("401", "404", "422"),
+                "200": json_response(
+                    "A page of history entries", page_of("#/components/schemas/AuditEntry")
+                ),
+                **error_responses("401", "404", "422"),
             },
         },
     },
@@ -188,8 +176,10 @@ OPENAPI_PATHS = {
             "local time) and what remains.",
             "tags": ["quotas"],
             "responses": {
-                "200": _ok("The quota this month", {"$ref": "#/components/schemas/QuotaStatus"}),
-                **_errors("401", "404"),
+                "200": json_response(
+                    "The quota this month", {"$ref": "#/components/schemas/QuotaStatus"}
+                ),
+                **error_responses("401", "404"),
             },
         },
     },
@@ -201,7 +191,7 @@ OPENAPI_PATHS = {
             "with their price estimates. For the organisation's admins and network admins.",
             "tags": ["statements"],
             "parameters": [_MONTH],
-            "responses": {"200": _CSV, **_errors("401", "403", "404", "422")},
+            "responses": {"200": _CSV, **error_responses("401", "403", "404", "422")},
         },
     },
     "/statements/resources/{id}": {
@@ -213,7 +203,7 @@ OPENAPI_PATHS = {
             "admins and network admins; 404 when you may not see the resource.",
             "tags": ["statements"],
             "parameters": [_MONTH],
-            "responses": {"200": _CSV, **_errors("401", "403", "404", "422")},
+            "responses": {"200": _CSV, **error_responses("401", "403", "404", "422")},
         },
     },
 }
