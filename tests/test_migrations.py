@@ -10,7 +10,9 @@ from booking.extensions import db
 
 def test_models_match_the_migrations(app):
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": compared_with_models})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": compared_with_models}
+        )
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 
