@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from booking.extensions import db
 from booking.models import Booking, BookingSeries, Organisation, Resource, User
 from booking.models.bookings import LIVE_STATUSES, ON_CONFLICT
 from booking.services import audit, pricing
 from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from booking.services.locking import lock_resources
+from booking.services.locking import in_family, lock_family
 from booking.services.permissions import can_manage_resource, is_owner_member, require_visible
 from booking.services.recurrence import local_starts, parse_rrule
 from booking.services.rules import RuleBook, blocked_span
@@ -73,29 +73,30 @@ def lock_timeout() -> float:
 
 def family_ids(resource_id: int) -> list[int]:
     """The resource, its parent and its children: every row whose lock a booking needs."""
-    parent_id = db.session.execute(
-        select(Resource.parent_id).where(Resource.id == resource_id)
-    ).one_or_none()
-    if parent_id is None:
+    ids = list(db.session.execute(select(Resource.id).where(in_family(resource_id))).scalars())
+    if resource_id not in ids:
         raise NotFound("No such resource.")
-    children = db.session.execute(
-        select(Resource.id).where(Resource.parent_id == resource_id)
-    ).scalars()
-    return [resource_id, *children] + ([parent_id[0]] if parent_id[0] else [])
+    return ids
 
 
 def load_resource(resource_id: int) -> Resource:
-    return db.session.execute(
-        select(Resource)
-        .where(Resource.id == resource_id)
-        .options(
-            selectinload(Resource.opening_hours),
-            selectinload(Resource.managers),
-            selectinload(Resource.co_owners),
-            selectinload(Resource.clusters),
-            selectinload(Resource.children),
+    """The resource with everything the rules read; its few managers, co-owners, clusters and
+    children come in the same statement."""
+    return (
+        db.session.execute(
+            select(Resource)
+            .where(Resource.id == resource_id)
+            .options(
+                selectinload(Resource.opening_hours),
+                joinedload(Resource.managers),
+                joinedload(Resource.co_owners),
+                joinedload(Resource.clusters),
+                joinedload(Resource.children),
+            )
         )
-    ).scalar_one()
+        .unique()
+        .scalar_one()
+    )
 
 
 def _validate(data: BookingInput) -> None:
@@ -167,7 +168,15 @@ def _initial_status(actor: User, resource: Resource, manages: bool) -> str:
 
 
 def _rate_category(requester: User, resource: Resource) -> str:
-    organisation = db.session.get(Organisation, requester.organisation_id)
+    organisation = (
+        db.session.execute(
+            select(Organisation)
+            .where(Organisation.id == requester.organisation_id)
+            .options(joinedload(Organisation.clusters))
+        )
+        .unique()
+        .scalar_one()
+    )
     return pricing.rate_category(organisation, resource)
 
 
@@ -195,7 +204,7 @@ def create_bookings(
     _validate(data)
     requester = on_behalf_of or actor
     try:
-        lock_resources(family_ids(data.resource_id), lock_timeout())
+        lock_family(data.resource_id, lock_timeout())
         resource = require_visible(actor, load_resource(data.resource_id))
         manages = can_manage_resource(actor, resource)
         if data.record_past_use and not manages:
@@ -286,7 +295,7 @@ def lock_booking(booking_id: int) -> Booking | None:
     resource_id = db.session.execute(
         select(Booking.resource_id).where(Booking.id == booking_id)
     ).scalar_one()
-    lock_resources(family_ids(resource_id), lock_timeout())
+    lock_family(resource_id, lock_timeout())
     return db.session.get(Booking, booking_id, populate_existing=True)
 
 

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from booking.extensions import db
 from booking.models import Booking, Resource
 from booking.services import audit
-from booking.services.booking import family_ids, lock_timeout
+from booking.services.booking import lock_timeout
 from booking.services.errors import NotFound
-from booking.services.locking import ResourceBusy, lock_resources
+from booking.services.locking import ResourceBusy, lock_family
 
 
 def expires_at(booking: Booking, resource: Resource) -> datetime:
@@ -50,7 +50,7 @@ def expire_undecided(now: datetime) -> list[int]:
 
 def _expire_for_resource(resource_id: int, ids: list[int], now: datetime) -> list[int]:
     try:
-        lock_resources(family_ids(resource_id), lock_timeout())
+        lock_family(resource_id, lock_timeout())
         resource = db.session.get(Resource, resource_id)
         # Read again under the lock: a request may have been decided or moved meanwhile.
         requests = db.session.execute(

@@ -10,38 +10,80 @@ SQLite: one writer at a time for the whole database; the booking transaction sta
 `BEGIN IMMEDIATE`, which takes the write lock before anything is read (WAL keeps readers going).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import select, text
+from sqlalchemy import ColumnElement, or_, select, text
 from sqlalchemy.exc import OperationalError
 
 from booking.database import IMMEDIATE
 from booking.extensions import db
 from booking.models import Resource
-from booking.services.errors import DomainError
+from booking.services.errors import DomainError, NotFound
 
 
 class ResourceBusy(DomainError):
     """The locks could not be had in time: nothing was written; try again."""
 
 
+def in_family(resource_id: int) -> ColumnElement[bool]:
+    """Resources in the family of `resource_id`: itself, its parent and its children."""
+    parent_id = select(Resource.parent_id).where(Resource.id == resource_id).scalar_subquery()
+    return or_(
+        Resource.id == resource_id, Resource.parent_id == resource_id, Resource.id == parent_id
+    )
+
+
+def lock_family(resource_id: int, timeout_seconds: float) -> list[int]:
+    """Start the booking transaction holding the locks of the resource's family; its ids."""
+    family = select(Resource.id).where(in_family(resource_id)).order_by(Resource.id)
+    with _busy_on_timeout():
+        if _is_sqlite():
+            _begin_immediate()
+            ids = list(db.session.execute(family).scalars())
+        else:
+            _set_lock_timeout(timeout_seconds)
+            # Rows are locked as the sort hands them out: in id order, like lock_resources.
+            ids = list(db.session.execute(family.with_for_update()).scalars())
+    if resource_id not in ids:
+        raise NotFound("No such resource.")
+    return ids
+
+
 def lock_resources(resource_ids: Iterable[int], timeout_seconds: float) -> None:
     """Start the booking transaction holding the locks of these resources."""
     ids = sorted(set(resource_ids))
-    session = db.session
-    try:
-        if session.get_bind().dialect.name == "sqlite":
-            # Begin afresh: a deferred read transaction could not be upgraded to a writer once
-            # another writer has committed, and the state must be read after the lock is held.
-            session.rollback()
-            session.connection(execution_options={IMMEDIATE: True})
+    with _busy_on_timeout():
+        if _is_sqlite():
+            _begin_immediate()
             return
-        session.execute(text(f"SET LOCAL lock_timeout = '{int(timeout_seconds * 1000)}ms'"))
-        session.execute(
+        _set_lock_timeout(timeout_seconds)
+        db.session.execute(
             select(Resource.id).where(Resource.id.in_(ids)).order_by(Resource.id).with_for_update()
         )
+
+
+def _is_sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def _begin_immediate() -> None:
+    # Begin afresh: a deferred read transaction could not be upgraded to a writer once another
+    # writer has committed, and the state must be read after the lock is held.
+    db.session.rollback()
+    db.session.connection(execution_options={IMMEDIATE: True})
+
+
+def _set_lock_timeout(timeout_seconds: float) -> None:
+    db.session.execute(text(f"SET LOCAL lock_timeout = '{int(timeout_seconds * 1000)}ms'"))
+
+
+@contextmanager
+def _busy_on_timeout() -> Iterator[None]:
+    try:
+        yield
     except OperationalError as error:
-        session.rollback()
+        db.session.rollback()
         raise ResourceBusy(
             "The resource is being booked by someone else right now; please try again."
         ) from error

@@ -134,7 +134,7 @@ def test_a_lock_timeout_is_answered_503_with_retry_after(
     def busy(*_args):
         raise ResourceBusy("Someone else is booking it.")
 
-    monkeypatch.setattr(booking_service, "lock_resources", busy)
+    monkeypatch.setattr(booking_service, "lock_family", busy)
 
     response = approve(client, token_for(client, manager), request_9_to_10.id)
 

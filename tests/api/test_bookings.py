@@ -169,7 +169,7 @@ def test_a_lock_timeout_is_answered_503_with_retry_after(client, r, as_alice, mo
     def busy(*_args):
         raise ResourceBusy("Someone else is booking it.")
 
-    monkeypatch.setattr(booking_service, "lock_resources", busy)
+    monkeypatch.setattr(booking_service, "lock_family", busy)
 
     response = post_booking(client, as_alice, r, at(9), at(10))
 
