@@ -12,7 +12,9 @@ from booking.models.types import UTCDateTime, utcnow
 class OutboxMail(db.Model):
     """A mail to send once its transaction has committed: a rolled-back change never mails anyone.
 
-    A sender claims unsent rows (locking them), sends, and stamps `sent_at`."""
+    A sender claims unsent rows (locking them), sends, and stamps `sent_at`. A mail about a
+    booking change is queued unrendered: `booking_change` says what to render, and `subject` and
+    `text_body` stay NULL until the sender renders them (services/notify.py, `render_pending`)."""
 
     __tablename__ = "outbox_mails"
     __table_args__ = (Index("ix_outbox_mails_unsent", "sent_at", "id"),)
@@ -21,12 +23,16 @@ class OutboxMail(db.Model):
     kind: Mapped[str] = mapped_column(String(32))
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recipient_email: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(300))
-    text_body: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(String(300))
+    text_body: Mapped[str | None] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text, default="")
     # Calendar attachment (METHOD:REQUEST or CANCEL), if any.
     ics: Mapped[str | None] = mapped_column(Text)
     headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    # What a mail about a booking change describes, for the sender to render it: the action, the
+    # actor's id, the reason and, in start order, each booking's id with the id of the history
+    # entry the change wrote (services/notify.py). None for mails rendered as they are queued.
+    booking_change: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
