@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from booking.extensions import db
 from booking.models import OutboxMail
+from booking.services.notify import render_pending
 
 
 @dataclass
@@ -97,7 +98,17 @@ def smtp_server(app):
 
 
 def outbox(kind: str | None = None) -> list[OutboxMail]:
-    """The queued mails, oldest first, as committed (optionally of one kind)."""
+    """The queued mails, oldest first, as committed (optionally of one kind), rendered as the
+    sender would render them now; taken out of the session, so that the rendering is not saved."""
+    mails = queued(kind)
+    for mail in mails:
+        render_pending(mail)
+        db.session.expunge(mail)
+    return mails
+
+
+def queued(kind: str | None = None) -> list[OutboxMail]:
+    """The outbox rows, oldest first, as committed (optionally of one kind), as they are."""
     db.session.rollback()
     query = select(OutboxMail).order_by(OutboxMail.id)
     if kind is not None:

@@ -26,8 +26,8 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event, vCalAddress, vDuration
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import aliased, selectinload
 
 from booking.extensions import db
 from booking.models import Booking, BookingAudit, Resource, User
@@ -203,6 +203,25 @@ def sequences(booking_ids: Iterable[int]) -> dict[int, int]:
     return {booking_id: found.get(booking_id, 0) for booking_id in ids}
 
 
+def sequences_at(entries: Iterable[BookingAudit]) -> dict[int, int]:
+    """SEQUENCE of each history entry's booking as that entry left it: the booking's recorded
+    changes after creation up to and including the entry, by entry id, in one query."""
+    ids = [entry.id for entry in entries]
+    if not ids:
+        return {}
+    earlier = aliased(BookingAudit)
+    counts = db.session.execute(
+        select(BookingAudit.id, func.count(earlier.id))
+        .join(
+            earlier,
+            and_(earlier.booking_id == BookingAudit.booking_id, earlier.id <= BookingAudit.id),
+        )
+        .where(BookingAudit.id.in_(ids))
+        .group_by(BookingAudit.id)
+    ).all()
+    return {entry_id: count - 1 for entry_id, count in counts}
+
+
 def booking_url(booking: Booking) -> str:
     return url_for("bookings.detail", booking_id=booking.id, _external=True)
 
@@ -375,11 +394,15 @@ def single_event_calendar(viewer: User, booking: Booking, method: str | None = N
     return _single(booking, method, sequences([booking.id])[booking.id])
 
 
-def invitation(booking: Booking, method: str) -> bytes:
+def invitation(booking: Booking, method: str, sequence: int | None = None) -> bytes:
     """The booking as an iTIP message for a mail attachment: METHOD:REQUEST for a new or changed
     booking, METHOD:CANCEL (STATUS:CANCELLED) when it is called off; the organizer is the
-    resource's first manager (or CALENDAR_ORGANIZER_EMAIL), the attendee its requester."""
-    return _single(booking, method, sequences([booking.id])[booking.id])
+    resource's first manager (or CALENDAR_ORGANIZER_EMAIL), the attendee its requester.
+    `sequence` is counted from the booking's history unless given (for a booking as one change
+    left it, see `sequences_at`)."""
+    if sequence is None:
+        sequence = sequences([booking.id])[booking.id]
+    return _single(booking, method, sequence)
 
 
 def invitations(items: Iterable[tuple[Booking, str]]) -> list[bytes]:

@@ -5,12 +5,15 @@ with MAIL_USE_TLS, 465 with MAIL_USE_SSL), MAIL_USERNAME, MAIL_PASSWORD, MAIL_US
 MAIL_USE_SSL, MAIL_FROM, MAIL_TIMEOUT (seconds). Without MAIL_SERVER (development) a mail is
 "sent" by writing it to the log.
 
-Each mail is claimed, sent and stamped `sent_at` in one transaction of its own: on PostgreSQL the
-row is taken with SELECT ... FOR UPDATE SKIP LOCKED, so a second sender skips it and takes the
-next; on SQLite the transaction starts with BEGIN IMMEDIATE (the database's one write lock), so
-senders take turns, and the lock is held for one mail at a time, never for a whole batch. A
-failure leaves the row unsent with `attempts` and `last_error`; it is tried again later, on a
-schedule counted from when it was queued (RETRY_AFTER), and given up after the last step.
+Each mail is claimed, rendered if need be, sent and stamped `sent_at` in one transaction of its
+own: on PostgreSQL the row is taken with SELECT ... FOR UPDATE SKIP LOCKED, so a second sender
+skips it and takes the next; on SQLite the transaction starts with BEGIN IMMEDIATE (the database's
+one write lock), so senders take turns, and the lock is held for one mail at a time, never for a
+whole batch. A mail about a booking change is queued unrendered (see services/notify.py): the
+sender renders it (`notify.render_pending`) right before sending and keeps the rendering on the
+row, so that a later attempt sends the very same mail. A failure, to render or to send, leaves
+the row unsent with `attempts` and `last_error`; it is tried again later, on a schedule counted
+from when it was queued (RETRY_AFTER), and given up after the last step.
 If the process dies between the SMTP server accepting a mail and the commit, that mail goes out
 again on the next run: delivery is at least once, and the stable Message-ID lets mail software
 recognise the repeat.
@@ -32,6 +35,7 @@ from sqlalchemy import and_, or_, select
 from booking.database import IMMEDIATE
 from booking.extensions import db
 from booking.models import OutboxMail
+from booking.services import notify
 
 log = logging.getLogger("booking.mail")
 
@@ -249,6 +253,14 @@ def _permanent(error: Exception) -> bool:
     return False
 
 
+def _render(mail: OutboxMail, sender: str) -> EmailMessage:
+    """The message of a claimed mail, rendering it first if it was queued unrendered. In a
+    savepoint, so that a failed rendering leaves the claim and its transaction usable."""
+    with db.session.begin_nested():
+        notify.render_pending(mail)
+    return build_message(mail, sender)
+
+
 def send_pending(now: datetime, limit: int = 100) -> SendReport:
     """Send up to `limit` due mails of the outbox, oldest first; each is committed as sent right
     after the server accepted it. A connection problem ends the run (the server is down: the
@@ -263,7 +275,17 @@ def send_pending(now: datetime, limit: int = 100) -> SendReport:
                 break
             mail.attempts += 1
             try:
-                transport.send(build_message(mail, config.sender))
+                message = _render(mail, config.sender)
+            # Whatever the cause (a template, the data, a bug), one mail that cannot be made must
+            # not stop the others; it is retried like a refused one, in case a fix comes first.
+            except Exception as error:
+                mail.last_error = f"Not rendered: {type(error).__name__}: {error}"[:500]
+                db.session.commit()
+                report.failed += 1
+                log.exception("Mail %s to %s not rendered", mail.id, mail.recipient_email)
+                continue
+            try:
+                transport.send(message)
             except (smtplib.SMTPException, OSError) as error:
                 mail.last_error = f"{type(error).__name__}: {error}"[:500]
                 if _permanent(error):

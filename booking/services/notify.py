@@ -1,17 +1,25 @@
 """Who gets which mail about a booking, in which language: mails are queued as outbox rows.
 
 Nothing is sent here. Every booking change goes through `audit.record`, which calls
-`booking_changed`; that only notes the change on the session. Just before the transaction commits
-(the session's `before_commit` event) the noted changes become `OutboxMail` rows in the same
-transaction, so a rolled-back booking mails nobody, and the rows exist only once the booking does.
-Waiting for the commit also gives new bookings their ids (for the link and the calendar UID) and
-lets one mail cover every occurrence of a series instead of one mail per occurrence. The scheduler's
-sender (services/mailer.py) delivers the rows after the commit.
+`booking_changed`; that only notes the change (and its history entry) on the session. Just before
+the transaction commits (the session's `before_commit` event) the noted changes become `OutboxMail`
+rows in the same transaction, so a rolled-back booking mails nobody, and the rows exist only once
+the booking does. Waiting for the commit also gives new bookings and history entries their ids and
+lets one mail cover every occurrence of a series instead of one mail per occurrence.
+
+Inside the booking transaction, which holds the resource's locks, only the cheap decisions are
+made: who gets a mail (`wants`, the recipients) and about what. The row records that in
+`booking_change` (action, actor, reason, and per booking the history entry written by the change)
+and is rendered later by the sender (services/mailer.py), just before it goes out, with
+`render_pending`. It is rendered from the history entries' snapshots, so it describes each booking
+as the change left it, whatever happened to it since; names of people and places are read then.
 
 Each mail is rendered from templates/mail/ in the recipient's language, with local times in the
 resource's zone, links back to the booking and an iCalendar attachment: METHOD:REQUEST while the
-booking is live, METHOD:CANCEL once it is not. Users opt out of kinds of mail through
-`users.mail_preferences` (a kind not listed there is sent).
+booking is live, METHOD:CANCEL once it is not, with the SEQUENCE the booking had after the change.
+Reminders, digests and statements are queued by the scheduler outside booking transactions and are
+rendered as they are queued. Users opt out of kinds of mail through `users.mail_preferences` (a
+kind not listed there is sent).
 """
 
 import logging
@@ -28,11 +36,12 @@ from flask.globals import app_ctx
 from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from booking.extensions import db
-from booking.models import Booking, OutboxMail, Resource, User
-from booking.services.calendar import invitations
+from booking.models import Booking, BookingAudit, OutboxMail, Resource, User
+from booking.services.audit import RecordedBooking, as_recorded
+from booking.services.calendar import invitation, invitations, sequences_at
 from booking.services.errors import InvalidInput
 
 # Kinds of mail, each one preference a user can turn off; labels for the profile page.
@@ -59,11 +68,17 @@ log = logging.getLogger("booking.mail")
 
 @dataclass(frozen=True)
 class _Change:
-    booking: Booking
-    action: str
+    entry: BookingAudit
     actor: User | None
-    at: datetime
     reason: str
+
+    @property
+    def booking(self) -> Booking:
+        return self.entry.booking
+
+    @property
+    def action(self) -> str:
+        return self.entry.action
 
 
 # --- Preferences --------------------------------------------------------------------------------
@@ -93,14 +108,10 @@ def update_preferences(user: User, choices: dict) -> dict:
 # --- Booking changes ----------------------------------------------------------------------------
 
 
-def booking_changed(
-    booking: Booking, action: str, actor: User | None, now: datetime, reason: str = ""
-) -> None:
-    """Note a change (an audit action) of `booking`; its mails are queued when the transaction
-    commits, and forgotten if it rolls back."""
-    db.session.info.setdefault(_PENDING, []).append(
-        _Change(booking, action, actor, now, reason or "")
-    )
+def booking_changed(entry: BookingAudit, actor: User | None, reason: str = "") -> None:
+    """Note a change of a booking (its new history entry); its mails are queued when the
+    transaction commits, and forgotten if it rolls back."""
+    db.session.info.setdefault(_PENDING, []).append(_Change(entry, actor, reason or ""))
 
 
 @event.listens_for(db.session, "before_commit")
@@ -108,7 +119,8 @@ def _queue_noted_changes(session: Session) -> None:
     changes = session.info.pop(_PENDING, None)
     if not changes:
         return
-    # New bookings get their ids here; a failing flush fails the commit as it would have anyway.
+    # New bookings and history entries get their ids here; a failing flush fails the commit as it
+    # would have anyway.
     session.flush()
     groups: dict[tuple, list[_Change]] = defaultdict(list)
     recipients: dict[int, User] = {}
@@ -125,7 +137,7 @@ def _queue_noted_changes(session: Session) -> None:
             key = (kind, change.action, recipient.id, booking.status, subject_key)
             groups[key].append(change)
     for (kind, action, recipient_id, _, _), grouped in groups.items():
-        session.add(_booking_mail(kind, action, recipients[recipient_id], grouped))
+        session.add(_unrendered_booking_mail(kind, action, recipients[recipient_id], grouped))
 
 
 @event.listens_for(db.session, "after_transaction_end")
@@ -226,21 +238,37 @@ def local_when(resource: Resource, start: datetime, end: datetime, locale: str) 
     return f"{span} ({resource.timezone})"
 
 
-def _render(
-    recipient: User, kind: str, template: str, subject: str, now: datetime, **context
-) -> OutboxMail:
+def _content(recipient: User, kind: str, template: str, subject: str, **context) -> dict:
+    """A mail's rendered fields: subject, text, HTML and calendar attachment."""
     context.update(kind=kind, recipient=recipient, preferences_url=external_url("auth.profile"))
+    return {
+        "subject": subject[:MAX_SUBJECT],
+        "text_body": render_template(f"mail/{template}.txt", **context),
+        "html_body": render_template(f"mail/{template}.html", **context),
+        "ics": context.get("ics"),
+    }
+
+
+def _mail(recipient: User, kind: str, now: datetime, **fields) -> OutboxMail:
     return OutboxMail(
         kind=kind,
         recipient_id=recipient.id,
         recipient_email=recipient.email,
-        subject=subject[:MAX_SUBJECT],
-        text_body=render_template(f"mail/{template}.txt", **context),
-        html_body=render_template(f"mail/{template}.html", **context),
-        ics=context.get("ics"),
         headers={},
         created_at=now,
+        **fields,
     )
+
+
+def _render(
+    recipient: User, kind: str, template: str, subject: str, now: datetime, **context
+) -> OutboxMail:
+    """A mail rendered as it is queued (the scheduler's)."""
+    return _mail(recipient, kind, now, **_content(recipient, kind, template, subject, **context))
+
+
+def _method(booking: Booking | RecordedBooking) -> str:
+    return "REQUEST" if booking.is_live else "CANCEL"
 
 
 def _calendar(bookings: list[Booking]) -> str:
@@ -248,11 +276,22 @@ def _calendar(bookings: list[Booking]) -> str:
     METHOD:CANCEL once it is not), as an iCalendar stream (RFC 5545 §3.4) that the mailer
     attaches as one file each."""
     _allow_links_outside_requests()
-    pairs = [(booking, "REQUEST" if booking.is_live else "CANCEL") for booking in bookings]
+    pairs = [(booking, _method(booking)) for booking in bookings]
     return "".join(part.decode("utf-8") for part in invitations(pairs))
 
 
-def _intro(kind: str, action: str, booking: Booking, actor: User | None, count: int) -> str:
+def _recorded_calendar(bookings: list[RecordedBooking], sequences: list[int]) -> str:
+    """`_calendar` of bookings as a change left them, each with its SEQUENCE as of then."""
+    _allow_links_outside_requests()
+    return "".join(
+        invitation(booking, _method(booking), sequence).decode("utf-8")
+        for booking, sequence in zip(bookings, sequences, strict=True)
+    )
+
+
+def _intro(
+    kind: str, action: str, booking: Booking | RecordedBooking, actor: User | None, count: int
+) -> str:
     names = {
         "resource": booking.resource.name,
         "requester": booking.requester.name,
@@ -317,7 +356,7 @@ def _intro(kind: str, action: str, booking: Booking, actor: User | None, count: 
     return gettext("Your booking of %(resource)s starts soon.", **names)
 
 
-def _subject(kind: str, action: str, booking: Booking, when: str) -> str:
+def _subject(kind: str, action: str, booking: Booking | RecordedBooking, when: str) -> str:
     names = {"resource": booking.resource.name, "title": booking.title, "when": when}
     if kind == "request":
         return gettext("New request for %(resource)s: %(title)s", **names)
@@ -336,11 +375,80 @@ def _subject(kind: str, action: str, booking: Booking, when: str) -> str:
     return gettext("Reminder: %(title)s (%(resource)s), %(when)s", **names)
 
 
-def _booking_mail(kind: str, action: str, recipient: User, changes: list[_Change]) -> OutboxMail:
-    bookings = sorted({c.booking.id: c.booking for c in changes}.values(), key=_start_order)
+def _unrendered_booking_mail(
+    kind: str, action: str, recipient: User, changes: list[_Change]
+) -> OutboxMail:
+    """One recipient's mail about changes made together, as the sender will render it: for each
+    booking (in start order) the last history entry this transaction wrote."""
+    last_entries = {change.booking.id: change.entry for change in changes}
+    entries = sorted(last_entries.values(), key=lambda entry: _start_order(entry.booking))
+    reasons = {c.reason for c in changes if c.reason and c.reason != "slot_taken"}
+    actor = changes[0].actor
+    return _mail(
+        recipient,
+        kind,
+        changes[0].entry.at,
+        booking_change={
+            "action": action,
+            "actor_id": actor.id if actor else None,
+            "reason": " / ".join(sorted(reasons)),
+            "bookings": [{"id": e.booking_id, "audit_id": e.id} for e in entries],
+        },
+    )
+
+
+def render_pending(mail: OutboxMail) -> None:
+    """Fill in the subject, text, HTML and invitation of a mail queued about a booking change,
+    in its recipient's language, from the bookings as that change left them. A mail rendered
+    already (or when queued) is left as it is. Raises LookupError when its recipient, actor or
+    history entries are gone."""
+    change = mail.booking_change
+    if change is None or mail.subject is not None:
+        return
+    recipient = db.session.get(User, mail.recipient_id) if mail.recipient_id else None
+    if recipient is None:
+        raise LookupError(f"the recipient of mail {mail.id} no longer exists")
+    actor = db.session.get(User, change["actor_id"]) if change["actor_id"] else None
+    if change["actor_id"] and actor is None:
+        raise LookupError(f"the actor of mail {mail.id} no longer exists")
+    entry_ids = [item["audit_id"] for item in change["bookings"]]
+    found = {
+        entry.id: entry
+        for entry in db.session.execute(
+            select(BookingAudit)
+            .where(BookingAudit.id.in_(entry_ids))
+            .options(selectinload(BookingAudit.booking))
+        ).scalars()
+    }
+    missing = set(entry_ids) - set(found)
+    if missing:
+        raise LookupError(f"history entries {sorted(missing)} of mail {mail.id} are gone")
+    entries = [found[entry_id] for entry_id in entry_ids]
+    sequences = sequences_at(entries)
+    content = _booking_content(
+        mail.kind,
+        change["action"],
+        recipient,
+        actor,
+        change["reason"],
+        [as_recorded(entry) for entry in entries],
+        [sequences[entry.id] for entry in entries],
+    )
+    for field, value in content.items():
+        setattr(mail, field, value)
+
+
+def _booking_content(
+    kind: str,
+    action: str,
+    recipient: User,
+    actor: User | None,
+    reason: str,
+    bookings: list[RecordedBooking],
+    sequences: list[int],
+) -> dict:
     first = bookings[0]
     locale = locale_of(recipient)
-    reasons = {c.reason for c in changes if c.reason and c.reason != "slot_taken"}
     with force_locale(locale):
         entries = [
             {
@@ -350,20 +458,19 @@ def _booking_mail(kind: str, action: str, recipient: User, changes: list[_Change
             }
             for booking in bookings
         ]
-        return _render(
+        return _content(
             recipient,
             kind,
             "booking",
             _subject(kind, action, first, entries[0]["when"]),
-            changes[0].at,
-            intro=_intro(kind, action, first, changes[0].actor, len(bookings)),
-            reason=" / ".join(sorted(reasons)),
+            intro=_intro(kind, action, first, actor, len(bookings)),
+            reason=reason,
             resource=first.resource,
             requester=first.requester,
             entries=entries,
             for_manager=kind in ("request", "cancellation"),
             cancels=not first.is_live,
-            ics=_calendar(bookings),
+            ics=_recorded_calendar(bookings, sequences),
         )
 
 

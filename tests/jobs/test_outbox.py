@@ -5,13 +5,14 @@ import multiprocessing
 import threading
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from booking.extensions import db
 from booking.models import OutboxMail
+from booking.services import notify
 from booking.services.mailer import MAX_ATTEMPTS, RETRY_AFTER, send_pending
-from tests.booking_factories import NOW
-from tests.factories import make_user
+from tests.booking_factories import NOW, book, rome
+from tests.factories import make_organisation, make_resource, make_user
 from tests.jobs.worker import run_job
 from tests.smtp import free_port, outbox
 
@@ -151,6 +152,69 @@ def test_a_mail_is_given_up_after_its_last_retry(smtp_server):
     assert mail(mail_id).attempts == MAX_ATTEMPTS
     assert send_pending(NOW + timedelta(days=30)).sent == 0
     assert smtp_server.received == []
+
+
+# --- Mails rendered by the sender ---------------------------------------------------------------
+
+
+def test_a_booking_mail_is_rendered_once_and_a_retry_sends_the_same_mail(smtp_server):
+    resource = make_resource(name="Spectrometer", approval="none")
+    rita = make_user(make_organisation())
+    book(rita, resource, rome(2026, 12, 2, 9), rome(2026, 12, 2, 10))
+    smtp_server.refuse_next(1, "451 4.3.0 Try again later")
+    send_pending(NOW)
+    (refused,) = outbox()
+    assert refused.subject == "Booking confirmed: Measurement (Spectrometer)"
+    resource.name = "Renamed spectrometer"
+    db.session.commit()
+    assert send_pending(NOW + RETRY_AFTER[1]).sent == 1
+    (received,) = smtp_server.received
+    assert received.message["Subject"] == "Booking confirmed: Measurement (Spectrometer)"
+    assert "Renamed" not in received.text
+
+
+UNRENDERED = {"subject": None, "text_body": None, "html_body": ""}
+
+
+def test_a_mail_whose_rendering_fails_is_a_failed_attempt_and_the_sender_goes_on(smtp_server):
+    gone = {
+        "action": "created",
+        "actor_id": None,
+        "reason": "",
+        "bookings": [{"id": 1, "audit_id": 999999}],
+    }
+    (broken,) = queue(**UNRENDERED, booking_change=gone)
+    (plain,) = queue()
+    report = send_pending(NOW)
+    assert (report.sent, report.failed) == (1, 1)
+    failed = mail(broken)
+    assert (failed.sent_at, failed.attempts, failed.subject) == (None, 1, None)
+    assert failed.last_error.startswith("Not rendered: LookupError: history entries [999999]")
+    assert mail(plain).sent_at == NOW
+    assert [r.message["Subject"] for r in smtp_server.received] == ["Mail 0"]
+    # Tried again on the schedule, like a refused mail.
+    assert send_pending(NOW + RETRY_AFTER[1]).failed == 1
+    assert mail(broken).attempts == 2
+
+
+def test_a_query_failing_while_rendering_fails_only_that_mail(smtp_server, monkeypatch):
+    render_pending = notify.render_pending
+
+    def render_with_a_broken_query(mail):
+        if mail.subject is None:
+            db.session.execute(text("SELECT no_such_column FROM outbox_mails"))
+        render_pending(mail)
+
+    monkeypatch.setattr(notify, "render_pending", render_with_a_broken_query)
+    (broken,) = queue(**UNRENDERED, booking_change={"action": "created"})
+    (plain,) = queue()
+    report = send_pending(NOW)
+    assert (report.sent, report.failed) == (1, 1)
+    failed = mail(broken)
+    assert (failed.sent_at, failed.attempts) == (None, 1)
+    assert failed.last_error.startswith("Not rendered: ")
+    assert "no_such_column" in failed.last_error
+    assert mail(plain).sent_at == NOW
 
 
 def _sent_ids() -> list[int]:

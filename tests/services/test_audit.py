@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError
 
 from booking.extensions import db
 from booking.services.approvals import approve, reject
-from booking.services.audit import history
+from booking.services.audit import as_recorded, history
 from booking.services.booking import BookingChange, cancel_booking, update_booking
 from booking.services.errors import Forbidden
 from tests.booking_factories import NOW, book, rome
@@ -47,6 +47,37 @@ def test_a_move_records_before_and_after(resource, manager):
     assert moved.action == "moved"
     assert datetime.fromisoformat(moved.before["start"]) == rome(*WED, 9)
     assert datetime.fromisoformat(moved.after["start"]) == rome(*WED, 11)
+
+
+def test_an_entry_gives_the_booking_as_that_change_left_it(resource, manager):
+    requester = make_user(make_organisation())
+    booking = book(requester, resource, rome(*WED, 9), rome(*WED, 10)).bookings[0]
+    update_booking(
+        requester,
+        booking.id,
+        BookingChange(start=rome(*WED, 11), end=rome(*WED, 12), title="Calibration"),
+        now=NOW,
+    )
+    cancel_booking(requester, booking.id, now=NOW)
+    created, moved, _ = history(manager, booking)
+    as_created, as_moved = as_recorded(created), as_recorded(moved)
+    assert (as_created.status, as_created.start_at, as_created.title) == (
+        "pending",
+        rome(*WED, 9),
+        "Measurement",
+    )
+    assert (as_moved.status, as_moved.start_at, as_moved.end_at, as_moved.title) == (
+        "pending",
+        rome(*WED, 11),
+        rome(*WED, 12),
+        "Calibration",
+    )
+    assert as_moved.is_live and as_moved.updated_at == moved.at
+    assert (as_moved.id, as_moved.requester, as_moved.resource) == (
+        booking.id,
+        requester,
+        resource,
+    )
 
 
 def test_a_requester_cancelling_a_pending_request_withdraws_it(resource, manager):

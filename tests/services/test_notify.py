@@ -2,10 +2,12 @@
 queued in the booking's transaction and delivered to a real SMTP server on loopback."""
 
 import pytest
+from flask import template_rendered
 from icalendar import Calendar
+from sqlalchemy import select
 
 from booking.extensions import db
-from booking.models import OutboxMail, Resource, User
+from booking.models import BookingAudit, OutboxMail, Resource, User
 from booking.services import booking as booking_service
 from booking.services.approvals import approve, reject
 from booking.services.booking import BookingChange, cancel_booking, update_booking
@@ -15,7 +17,7 @@ from booking.services.notify import MAIL_KINDS, update_preferences
 from tests import smtp
 from tests.booking_factories import NOW, book, rome
 from tests.factories import make_organisation, make_resource, make_user
-from tests.smtp import calendar_of, methods, outbox
+from tests.smtp import calendar_of, methods, outbox, queued
 
 # The real SMTP server fixture, found by pytest under this name.
 smtp_server = smtp.smtp_server
@@ -202,7 +204,7 @@ def test_a_series_makes_one_mail_with_an_invitation_per_occurrence(open_resource
         assert f"/bookings/{booking.id}" in mail.text_body
 
 
-def test_a_booking_made_outside_a_request_without_server_name_links_to_the_development_site(
+def test_a_mail_rendered_outside_a_request_without_server_name_links_to_the_development_site(
     app, open_resource
 ):
     rita_id, resource_id = requester().id, open_resource.id
@@ -213,15 +215,40 @@ def test_a_booking_made_outside_a_request_without_server_name_links_to_the_devel
             resource = db.session.get(Resource, resource_id)
             booking = book(rita, resource, rome(*WED, 9), rome(*WED, 10)).bookings[0]
             booking_id = booking.id
+            (mail,) = outbox()
             db.session.remove()
     finally:
         app.config["SERVER_NAME"] = "localhost"
-    (mail,) = outbox()
     assert f"http://127.0.0.1:5000/bookings/{booking_id}" in mail.text_body
     assert f"URL:http://127.0.0.1:5000/bookings/{booking_id}" in mail.ics
 
 
 # --- Transactions and preferences ---------------------------------------------------------------
+
+
+def test_the_booking_transaction_queues_the_mail_without_rendering_it(app, open_resource):
+    rendered = []
+
+    def note_template(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    rita = requester()
+    with template_rendered.connected_to(note_template, app):
+        booking = book(rita, open_resource, rome(*WED, 9), rome(*WED, 10)).bookings[0]
+    assert rendered == []
+    (mail,) = queued()
+    assert (mail.subject, mail.text_body, mail.html_body, mail.ics) == (None, None, "", None)
+    (entry,) = db.session.execute(select(BookingAudit)).scalars()
+    assert (mail.kind, mail.recipient_email, mail.booking_change) == (
+        "confirmed",
+        rita.email,
+        {
+            "action": "created",
+            "actor_id": rita.id,
+            "reason": "",
+            "bookings": [{"id": booking.id, "audit_id": entry.id}],
+        },
+    )
 
 
 def test_a_rolled_back_booking_queues_nothing(open_resource, monkeypatch):
@@ -331,6 +358,57 @@ def test_a_decision_against_the_requester_arrives_with_a_cancel(
     (event,) = calendar_of(received.calendars[0]).walk("VEVENT")
     assert str(event["STATUS"]) == "CANCELLED"
     assert received.html and received.text
+
+
+def test_mails_describe_the_booking_as_each_change_left_it_whatever_happened_since(
+    open_resource, smtp_server
+):
+    rita = requester()
+    booking = book(rita, open_resource, rome(*WED, 9), rome(*WED, 10)).bookings[0]
+    cancel_booking(rita, booking.id, now=NOW)
+    deliver(smtp_server)
+    confirmed, cancelled = smtp_server.to(rita.email)
+    assert confirmed.message["Subject"] == "Booking confirmed: Measurement (Spectrometer)"
+    assert "Your booking of Spectrometer is confirmed." in confirmed.text
+    assert "adds the event to your calendar" in confirmed.text
+    assert cancelled.message["Subject"] == "Booking cancelled: Measurement (Spectrometer)"
+    assert "You cancelled your booking of Spectrometer." in cancelled.text
+    assert "removes the event from your calendar" in cancelled.text
+    assert (methods(confirmed), methods(cancelled)) == (["REQUEST"], ["CANCEL"])
+    first = calendar_of(confirmed.calendars[0]).walk("VEVENT")[0]
+    second = calendar_of(cancelled.calendars[0]).walk("VEVENT")[0]
+    assert (first["SEQUENCE"], str(first["STATUS"])) == (0, "CONFIRMED")
+    assert (second["SEQUENCE"], str(second["STATUS"])) == (1, "CANCELLED")
+    assert str(first["UID"]) == str(second["UID"])
+
+
+def test_a_moved_and_renamed_booking_keeps_its_first_invitation_as_it_was(
+    open_resource, smtp_server
+):
+    rita = requester()
+    booking = book(rita, open_resource, rome(*WED, 9), rome(*WED, 10)).bookings[0]
+    update_booking(
+        rita,
+        booking.id,
+        BookingChange(start=rome(*WED, 11), end=rome(*WED, 12), title="Calibration"),
+        now=NOW,
+    )
+    update_booking(rita, booking.id, BookingChange(title="Final run"), now=NOW)
+    deliver(smtp_server)
+    created, moved = smtp_server.to(rita.email)
+    assert created.message["Subject"] == "Booking confirmed: Measurement (Spectrometer)"
+    assert "Wednesday 2 December 2026, 09:00–10:00 (Europe/Rome)" in created.text
+    assert moved.message["Subject"] == "Booking confirmed: Calibration (Spectrometer)"
+    assert "Wednesday 2 December 2026, 11:00–12:00 (Europe/Rome)" in moved.text
+    events = [calendar_of(r.calendars[0]).walk("VEVENT")[0] for r in (created, moved)]
+    assert [(e["SEQUENCE"], e.decoded("DTSTART")) for e in events] == [
+        (0, rome(*WED, 9)),
+        (1, rome(*WED, 11)),
+    ]
+    assert [str(e["SUMMARY"]) for e in events] == [
+        "Measurement — Spectrometer",
+        "Calibration — Spectrometer",
+    ]
 
 
 def test_an_italian_requester_gets_the_mail_in_italian(open_resource, smtp_server):
