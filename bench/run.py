@@ -7,6 +7,7 @@ whatever happens. See bench/README.md and docs/performance.md.
 
 import argparse
 import cProfile
+import gc
 import io
 import json
 import math
@@ -441,6 +442,9 @@ def main(argv: list[str] | None = None) -> dict:
             log(f"filled {name} in {time.perf_counter() - started:.1f} s ({phases})")
             results[f"fill_{name}"] = timings | {"total": time.perf_counter() - started}
         big_app, small_app = apps
+        # As wsgi.py does in every worker once the app is built: what exists now stays out of the
+        # garbage collector's full passes (here that includes the plan of the whole network).
+        gc.freeze()
         results["server"] = server_settings(databases.conninfo(big))
 
         n, w = args.repetitions, args.warmup

@@ -2,7 +2,8 @@
 
 SQLite: foreign keys on, WAL journal (readers never wait for the writer), a busy timeout, and
 transactions begun by us so that a booking transaction can take the write lock up front with
-`BEGIN IMMEDIATE` (see services/locking.py). PostgreSQL needs nothing here.
+`BEGIN IMMEDIATE` (see services/locking.py). PostgreSQL: sessions in UTC, so that timestamps come
+back as UTC datetimes with nothing to convert.
 """
 
 from sqlalchemy import Engine, event
@@ -20,8 +21,21 @@ def compared_with_models(obj, name, type_, reflected, compare_to) -> bool:
 
 
 def configure_engine(engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
-        return
+    if engine.dialect.name == "postgresql":
+        _configure_postgresql(engine)
+    elif engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+        dbapi_connection.commit()
+
+
+def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):

@@ -1,20 +1,23 @@
 """When resources are busy, requested, closed or free, for one resource or across the catalogue.
 
-Everything is computed from three batched queries (bookings of the resources and their joint-lab
-family, blackouts, opening hours), whatever the number of resources, so that a search over the
-whole network stays one round of queries.
+Everything is computed from a fixed number of batched queries (the resources, their opening
+hours and joint-lab family, bookings, blackouts), whatever the number of resources, so that a
+search over the whole network stays one round of queries. Bookings and opening hours are read as
+plain rows, not entities: a search reads thousands. On PostgreSQL a search finds the bookings of a
+window through the index ix_bookings_live_span (migration 0005); see docs/performance.md.
 """
 
 from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Row, Select, and_, func, select, union
+from sqlalchemy.orm import joinedload
 
 from booking.extensions import db
-from booking.models import Blackout, Booking, Resource, User
+from booking.models import Blackout, Booking, OpeningHours, Resource, User
 from booking.models.bookings import LIVE_STATUSES
 from booking.services.errors import InvalidInput
 from booking.services.permissions import (
@@ -40,10 +43,34 @@ class Availability:
 
 @dataclass
 class _Calendar:
-    """What one batch of queries found, by resource id."""
+    """What one batch of queries found, by resource id: bookings and blackouts as plain rows."""
 
-    bookings: dict[int, list[Booking]]
-    blackouts: dict[int, list[Blackout]]
+    bookings: dict[int, list[Row]]
+    blackouts: dict[int, list[Row]]
+
+
+# What the free and busy times are made of; rows, not entities: a search reads thousands.
+_BOOKING_FIELDS = (
+    Booking.id,
+    Booking.resource_id,
+    Booking.status,
+    Booking.start_at,
+    Booking.end_at,
+    Booking.blocked_start,
+    Booking.blocked_end,
+    Booking.quantity,
+    Booking.requester_id,
+    Booking.organisation_id,
+    Booking.title,
+)
+# All that free time needs: when confirmed bookings block and how many units.
+_BLOCKING_FIELDS = (
+    Booking.resource_id,
+    Booking.status,
+    Booking.blocked_start,
+    Booking.blocked_end,
+    Booking.quantity,
+)
 
 
 def check_window(start: datetime, end: datetime, maximum: timedelta = MAX_WINDOW) -> None:
@@ -59,80 +86,139 @@ def _family(resource: Resource) -> list[int]:
     )
 
 
-def _load_calendar(resource_ids: set[int], start: datetime, end: datetime) -> _Calendar:
-    bookings: dict[int, list[Booking]] = defaultdict(list)
-    blackouts: dict[int, list[Blackout]] = defaultdict(list)
-    if not resource_ids:
-        return _Calendar(bookings, blackouts)
-    # Bookings are fetched by their blocked span, which reaches past the window by the buffers.
-    margin = timedelta(days=1)
+def _blocked_during(lo: datetime, hi: datetime, *, many: bool) -> ColumnElement[bool]:
+    """Bookings whose blocked span meets [lo, hi). For `many` resources on PostgreSQL as a range
+    overlap, which the index ix_bookings_live_span answers whatever the number of resources; for
+    a few, ix_bookings_resource_blocked answers the comparisons faster."""
+    if many and db.session.get_bind().dialect.name == "postgresql":
+        span = func.tstzrange(Booking.blocked_start, Booking.blocked_end, "[)")
+        return span.op("&&")(func.tstzrange(lo, hi, "[)"))
+    return and_(Booking.blocked_end > lo, Booking.blocked_start < hi)
+
+
+def _load_calendar(
+    resource_ids: Collection[int] | Select,
+    start: datetime,
+    end: datetime,
+    *,
+    margin: timedelta,
+    fields: tuple = _BOOKING_FIELDS,
+    statuses: tuple[str, ...] = LIVE_STATUSES,
+) -> _Calendar:
+    """Bookings (of `statuses`) and blackouts of the resources (ids, or a select of the ids of a
+    search's many) in [start, end); bookings by their blocked span, from `margin` before to
+    `margin` after, so that buffers reaching into the window are seen."""
+    bookings: dict[int, list[Row]] = defaultdict(list)
+    blackouts: dict[int, list[Row]] = defaultdict(list)
     for booking in db.session.execute(
-        select(Booking)
+        select(*fields)
         .where(
             Booking.resource_id.in_(resource_ids),
-            Booking.status.in_(LIVE_STATUSES),
-            Booking.blocked_end > start - margin,
-            Booking.blocked_start < end + margin,
+            Booking.status.in_(statuses),
+            _blocked_during(start - margin, end + margin, many=isinstance(resource_ids, Select)),
         )
         .order_by(Booking.start_at)
-    ).scalars():
+    ):
         bookings[booking.resource_id].append(booking)
     for blackout in db.session.execute(
-        select(Blackout)
+        select(Blackout.resource_id, Blackout.start_at, Blackout.end_at, Blackout.reason)
         .where(
             Blackout.resource_id.in_(resource_ids),
             Blackout.end_at > start,
             Blackout.start_at < end,
         )
         .order_by(Blackout.start_at)
-    ).scalars():
+    ):
         blackouts[blackout.resource_id].append(blackout)
     return _Calendar(bookings, blackouts)
+
+
+def _widest_buffer(resources: Iterable[Resource]) -> timedelta:
+    return timedelta(
+        minutes=max(
+            (max(r.buffer_before_minutes, r.buffer_after_minutes) for r in resources), default=0
+        )
+    )
+
+
+def _taken(
+    resource: Resource, child_ids: Iterable[int], calendar: _Calendar
+) -> Iterator[tuple[datetime, datetime, str, str | None]]:
+    """Times the resource's family takes away from it: blackouts of the resource or its joint
+    lab, confirmed bookings of the joint lab or its instruments. (start, end, reason, detail)."""
+    owners = [resource.id] + ([resource.parent_id] if resource.parent_id else [])
+    for owner in owners:
+        for blackout in calendar.blackouts.get(owner, ()):
+            yield blackout.start_at, blackout.end_at, "blackout", blackout.reason
+    relatives = [(resource.parent_id, "parent_booked")] if resource.parent_id else []
+    relatives += [(child_id, "child_booked") for child_id in child_ids]
+    for relative_id, reason in relatives:
+        for booking in calendar.bookings.get(relative_id, ()):
+            if booking.status == "confirmed":
+                yield booking.blocked_start, booking.blocked_end, reason, None
+
+
+def _bookable_range(
+    resource: Resource, start: datetime, end: datetime, now: datetime
+) -> tuple[datetime, datetime]:
+    """The part of [start, end) that lead time and horizon leave (empty when start >= end)."""
+    return (
+        max(start, now + timedelta(hours=resource.lead_time_hours)),
+        min(end, now + timedelta(days=resource.horizon_days)),
+    )
+
+
+def _closures(
+    resource: Resource,
+    open_spans: list[Interval] | None,
+    child_ids: Iterable[int],
+    calendar: _Calendar,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> Iterator[tuple[datetime, datetime, str, str | None]]:
+    """Why the resource cannot be booked at times of the window: (start, end, reason, detail),
+    unsorted, each inside the window."""
+    if open_spans is not None:
+        for s, e in subtract([(start, end)], open_spans):
+            yield s, e, "closed", None
+    for taken_start, taken_end, reason, detail in _taken(resource, child_ids, calendar):
+        for s, e in clip([(taken_start, taken_end)], start, end):
+            yield s, e, reason, detail
+    bookable_from, bookable_until = _bookable_range(resource, start, end, now)
+    if start < bookable_from:
+        yield start, min(bookable_from, end), "lead_time", None
+    if end > bookable_until:
+        yield max(bookable_until, start), end, "horizon", None
 
 
 def _closed_spans(
     resource: Resource, calendar: _Calendar, start: datetime, end: datetime, now: datetime
 ) -> list[dict]:
-    """Why the resource cannot be booked at times of the window, each span with its reason."""
-    zone = ZoneInfo(resource.timezone)
-    closed: list[dict] = []
-    spans = open_intervals(resource.opening_hours, zone, start, end)
-    if spans is not None:
-        for s, e in subtract([(start, end)], spans):
-            closed.append({"start": s, "end": e, "reason": "closed"})
-    owners = [resource.id] + ([resource.parent_id] if resource.parent_id else [])
-    for owner in owners:
-        for blackout in calendar.blackouts.get(owner, ()):
-            for s, e in clip([(blackout.start_at, blackout.end_at)], start, end):
-                closed.append(
-                    {"start": s, "end": e, "reason": "blackout", "detail": blackout.reason}
-                )
-    relatives = [(resource.parent_id, "parent_booked")] if resource.parent_id else []
-    relatives += [(child.id, "child_booked") for child in resource.children]
-    for relative_id, reason in relatives:
-        for booking in calendar.bookings.get(relative_id, ()):
-            if booking.status == "confirmed":
-                for s, e in clip([(booking.blocked_start, booking.blocked_end)], start, end):
-                    closed.append({"start": s, "end": e, "reason": reason})
-    bookable_from = now + timedelta(hours=resource.lead_time_hours)
-    if start < bookable_from:
-        closed.append({"start": start, "end": min(bookable_from, end), "reason": "lead_time"})
-    bookable_until = now + timedelta(days=resource.horizon_days)
-    if end > bookable_until:
-        closed.append({"start": max(bookable_until, start), "end": end, "reason": "horizon"})
-    return sorted(
-        (c for c in closed if c["start"] < c["end"]), key=lambda c: (c["start"], c["end"])
-    )
+    """The closures of one resource in the window as entries, in order."""
+    spans = open_intervals(resource.opening_hours, ZoneInfo(resource.timezone), start, end)
+    closed = []
+    for s, e, reason, detail in _closures(
+        resource, spans, (c.id for c in resource.children), calendar, start, end, now
+    ):
+        if s < e:
+            entry = {"start": s, "end": e, "reason": reason}
+            if reason == "blackout":
+                entry["detail"] = detail
+            closed.append(entry)
+    return sorted(closed, key=lambda c: (c["start"], c["end"]))
 
 
-def _full_spans(resource: Resource, confirmed: list[Booking]) -> list[Interval]:
+def _full_spans(resource: Resource, confirmed: Iterable[Row]) -> list[Interval]:
     """Where a new booking of one unit cannot start or run, given the confirmed bookings and the
     buffers of both (a new booking's blocked span may not overlap an existing one)."""
     before = timedelta(minutes=resource.buffer_before_minutes)
     after = timedelta(minutes=resource.buffer_after_minutes)
-    holes = [(b.blocked_start - after, b.blocked_end + before, b.quantity) for b in confirmed]
     if resource.capacity == 1:
-        return merge((s, e) for s, e, _ in holes)
+        if before or after:
+            return merge((b.blocked_start - after, b.blocked_end + before) for b in confirmed)
+        return merge((b.blocked_start, b.blocked_end) for b in confirmed)
+    holes = [(b.blocked_start - after, b.blocked_end + before, b.quantity) for b in confirmed]
     events = sorted([(s, q) for s, _, q in holes] + [(e, -q) for _, e, q in holes])
     full: list[Interval] = []
     in_use, full_since = 0, None
@@ -146,7 +232,7 @@ def _full_spans(resource: Resource, confirmed: list[Booking]) -> list[Interval]:
     return merge(full)
 
 
-def _entry(booking: Booking, viewer: User, manages: bool) -> dict:
+def _entry(booking: Row, viewer: User, manages: bool) -> dict:
     """A booking as others see it: in full for its requester, their organisation and managers;
     otherwise only that the time is taken."""
     entry = {"start": booking.start_at, "end": booking.end_at, "quantity": booking.quantity}
@@ -186,24 +272,26 @@ def _availability(
     return result
 
 
-def _with_family(query: Select) -> Select:
-    return query.options(
-        selectinload(Resource.opening_hours),
-        selectinload(Resource.children),
-        selectinload(Resource.managers),
-    )
-
-
 def resource_availability(
     viewer: User, resource_id: int, start: datetime, end: datetime, *, now: datetime
 ) -> Availability:
     """Busy, requested, closed and free intervals of one resource in [start, end)."""
     check_window(start, end)
-    resource = db.session.execute(
-        _with_family(select(Resource).where(Resource.id == resource_id))
-    ).scalar_one_or_none()
+    resource = (
+        db.session.execute(
+            select(Resource)
+            .where(Resource.id == resource_id)
+            .options(
+                joinedload(Resource.opening_hours),
+                joinedload(Resource.children),
+                joinedload(Resource.managers),
+            )
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     resource = require_visible(viewer, resource)
-    calendar = _load_calendar(set(_family(resource)), start, end)
+    calendar = _load_calendar(_family(resource), start, end, margin=_widest_buffer([resource]))
     return _availability(viewer, resource, calendar, start, end, now)
 
 
@@ -243,6 +331,53 @@ def first_slots(
     return slots
 
 
+@dataclass
+class _Candidates:
+    """The resources a search looks at, with what their free time depends on, by resource id."""
+
+    resources: list[Resource]
+    children: dict[int, list[int]]
+    opening_hours: dict[int, list[Row]]
+    # A key per weekly schedule: many resources share one, and its open intervals are worked out
+    # once per search.
+    schedules: dict[int, tuple]
+
+    @classmethod
+    def load(cls, visible: Select) -> "_Candidates":
+        resources = list(db.session.execute(visible).scalars().unique())
+        ids = select(visible.subquery().c.id)
+        children: dict[int, list[int]] = defaultdict(list)
+        opening_hours: dict[int, list[Row]] = defaultdict(list)
+        if resources:
+            for child in db.session.execute(
+                select(Resource.id, Resource.parent_id).where(Resource.parent_id.in_(ids))
+            ):
+                children[child.parent_id].append(child.id)
+            for opening in db.session.execute(
+                select(
+                    OpeningHours.resource_id,
+                    OpeningHours.weekday,
+                    OpeningHours.start_minute,
+                    OpeningHours.end_minute,
+                )
+                .where(OpeningHours.resource_id.in_(ids))
+                .order_by(OpeningHours.resource_id, OpeningHours.weekday, OpeningHours.start_minute)
+            ):
+                opening_hours[opening.resource_id].append(opening)
+        schedules = {
+            resource_id: tuple((h.weekday, h.start_minute, h.end_minute) for h in rows)
+            for resource_id, rows in opening_hours.items()
+        }
+        return cls(resources, children, opening_hours, schedules)
+
+    def family(self, candidate_ids: Select) -> Select:
+        """The ids of the candidates, their joint labs and their instruments."""
+        relatives = {r.parent_id for r in self.resources if r.parent_id}
+        relatives.update(child for ids in self.children.values() for child in ids)
+        family = union(candidate_ids, select(Resource.id).where(Resource.id.in_(relatives)))
+        return select(family.subquery().c.id)
+
+
 def find_free_slots(
     viewer: User,
     resources: Select,
@@ -254,20 +389,47 @@ def find_free_slots(
     slots_per_resource: int = SLOTS_PER_RESOURCE,
 ) -> list[FreeSlots]:
     """Among the resources that `resources` selects (and `viewer` sees), those with a free slot
-    of `duration` in [start, end), each with its first slots, earliest first."""
+    of `duration` in [start, end), each with its first slots, earliest first.
+
+    The free time is resource_availability's, worked out from the open side for every candidate
+    from one round of queries; only confirmed bookings take time away, so only they are read."""
     check_window(start, end, maximum=timedelta(days=31))
     if duration <= timedelta(0):
         raise InvalidInput({"duration": "must be a positive number of minutes"})
-    candidates = list(
-        db.session.execute(_with_family(resources.where(visible_resources_clause(viewer))))
-        .scalars()
-        .unique()
+    visible = resources.where(visible_resources_clause(viewer))
+    candidates = _Candidates.load(visible)
+    if not candidates.resources:
+        return []
+    calendar = _load_calendar(
+        candidates.family(select(visible.subquery().c.id)),
+        start,
+        end,
+        margin=_widest_buffer(candidates.resources),
+        fields=_BLOCKING_FIELDS,
+        statuses=("confirmed",),
     )
-    family_ids = {rid for resource in candidates for rid in _family(resource)}
-    calendar = _load_calendar(family_ids, start, end)
+    open_spans: dict[tuple, list[Interval] | None] = {}
+    bookable_spans: dict[tuple, list[Interval]] = {}
     found = []
-    for resource in candidates:
-        free = _availability(viewer, resource, calendar, start, end, now).free
+    for resource in candidates.resources:
+        lo, hi = _bookable_range(resource, start, end, now)
+        if lo >= hi:
+            continue
+        schedule = (resource.timezone, candidates.schedules.get(resource.id, ()))
+        if (schedule, lo, hi) not in bookable_spans:
+            if schedule not in open_spans:
+                open_spans[schedule] = open_intervals(
+                    candidates.opening_hours.get(resource.id),
+                    ZoneInfo(resource.timezone),
+                    start,
+                    end,
+                )
+            spans = open_spans[schedule]
+            bookable_spans[schedule, lo, hi] = [(lo, hi)] if spans is None else clip(spans, lo, hi)
+        holes = _full_spans(resource, calendar.bookings.get(resource.id, ()))
+        children = candidates.children.get(resource.id, ())
+        holes += [(s, e) for s, e, _, _ in _taken(resource, children, calendar)]
+        free = subtract(bookable_spans[schedule, lo, hi], holes)
         slots = first_slots(resource, free, duration, slots_per_resource)
         if slots:
             found.append(FreeSlots(resource, slots))

@@ -44,29 +44,35 @@ def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datet
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
     """Sorted, with overlapping or touching intervals joined."""
-    merged: list[list[datetime]] = []
+    merged: list[Interval] = []
     for start, end in sorted(intervals):
         if end <= start:
             continue
         if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
         else:
-            merged.append([start, end])
-    return [(start, end) for start, end in merged]
+            merged.append((start, end))
+    return merged
 
 
 def subtract(base: Iterable[Interval], holes: Iterable[Interval]) -> list[Interval]:
     """What remains of the intervals `base` once the `holes` are cut out."""
     holes = merge(holes)
     remaining: list[Interval] = []
+    # Both lists are sorted and disjoint: one pass over each.
+    first_hole = 0
     for start, end in merge(base):
+        while first_hole < len(holes) and holes[first_hole][1] <= start:
+            first_hole += 1
         cursor = start
-        for hole_start, hole_end in holes:
-            if hole_end <= cursor or hole_start >= end:
-                continue
+        for hole_start, hole_end in holes[first_hole:]:
+            if hole_start >= end:
+                break
             if hole_start > cursor:
                 remaining.append((cursor, hole_start))
-            cursor = max(cursor, hole_end)
+            if hole_end > cursor:
+                cursor = hole_end
             if cursor >= end:
                 break
         if cursor < end:
