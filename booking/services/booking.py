@@ -168,14 +168,9 @@ def _initial_status(actor: User, resource: Resource, manages: bool) -> str:
 
 
 def _rate_category(requester: User, resource: Resource) -> str:
-    organisation = (
-        db.session.execute(
-            select(Organisation)
-            .where(Organisation.id == requester.organisation_id)
-            .options(joinedload(Organisation.clusters))
-        )
-        .unique()
-        .scalar_one()
+    # Often already loaded, with its clusters, by the visibility check.
+    organisation = db.session.get(
+        Organisation, requester.organisation_id, options=[joinedload(Organisation.clusters)]
     )
     return pricing.rate_category(organisation, resource)
 
