@@ -1,7 +1,7 @@
 """Application configuration: defaults, overridden by the environment.
 
 `BOOKING_ENV=production` selects the production settings, which refuse to start without a real
-`SECRET_KEY`.
+`SECRET_KEY` and without `SERVER_NAME` (mails are rendered outside requests and link to it).
 """
 
 import os
@@ -50,6 +50,11 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "BOOKING_ENV=production needs SECRET_KEY set to a random value of at least 32 "
                 "characters (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        if not cls.SERVER_NAME:
+            raise RuntimeError(
+                "BOOKING_ENV=production needs SERVER_NAME, the host that links in mails and "
+                "calendar feeds point to (for example: booking.example.org)."
             )
 
 
