@@ -8,7 +8,7 @@ from tests.factories import make_cluster, make_organisation, make_resource, make
 def log_in(client, user) -> None:
     """Log `user` in for the pages, as Flask-Login's session cookie would."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
     # The tests' application context (and so `g`) outlives each request: forget the user that
     # Flask-Login remembered there for the previous one.

@@ -1,5 +1,6 @@
 """People: user accounts, their API tokens, and their qualifications on resources."""
 
+import hashlib
 from datetime import date, datetime
 
 from flask_login import UserMixin
@@ -54,6 +55,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive accounts cannot log in
         return self.active
+
+    @property
+    def login_fingerprint(self) -> str:
+        """Changes with the password: a login made before a password change stops working."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:  # Flask-Login: what the session and the remember cookie hold
+        return f"{self.id}:{self.login_fingerprint}"
 
 
 class ApiToken(db.Model):

@@ -8,16 +8,17 @@ outright (Forbidden).
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking.extensions import db
-from booking.models import Organisation, User
+from booking.models import ApiToken, Organisation, User
 from booking.models.people import LOCALES, ROLES
 from booking.services.errors import Forbidden, InvalidInput, NotFound
 from booking.services.organisations import UNSET, AlreadyTaken
@@ -222,8 +223,10 @@ def update_profile(user: User, *, name: str, locale: str | None) -> User:
     return user
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Change one's own password, proving the current one."""
+def change_password(user: User, current_password: str, new_password: str, *, now: datetime) -> int:
+    """Change one's own password, proving the current one. Whoever knew the old one may have made
+    API tokens or stayed logged in elsewhere: the live tokens are revoked (their number is
+    returned) and other sessions end (User.get_id changes with the password)."""
     errors: dict[str, str] = {}
     if not check_password_hash(user.password_hash, current_password or ""):
         errors["current_password"] = "The current password is wrong."
@@ -231,7 +234,17 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if errors:
         raise InvalidInput(errors)
     user.password_hash = new_hash
+    revoked = db.session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.user_id == user.id,
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > now,
+        )
+        .values(revoked_at=now)
+    ).rowcount
     db.session.commit()
+    return revoked
 
 
 # Field checks: each returns the clean value and records a message in `errors` when invalid.

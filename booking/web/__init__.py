@@ -13,8 +13,13 @@ AREAS = ("auth", "catalogue", "manage", "admin", "bookings", "approvals", "reque
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def _load_user(login_id: str) -> User | None:
+    """The user of a session, unless their password changed since it began (User.get_id)."""
+    user_id, _, fingerprint = login_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or fingerprint != user.login_fingerprint:
+        return None
+    return user
 
 
 def init_app(app: Flask) -> None:

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
@@ -14,6 +15,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from booking.extensions import db
 from booking.i18n import LANGUAGES
 from booking.services import accounts, notify
+from booking.services.clock import now
 from booking.services.errors import InvalidInput
 
 bp = Blueprint("auth", __name__)
@@ -149,14 +151,26 @@ def profile():
 def change_password():
     form = PasswordForm(prefix="password")
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            accounts.change_password(
-                current_user, form.current_password.data, form.new_password.data
+            revoked = accounts.change_password(
+                user, form.current_password.data, form.new_password.data, now=now()
             )
         except InvalidInput as error:
             show_errors(form, error)
         else:
+            # Other sessions end with the old password; this one goes on.
+            login_user(user)
             flash(_("Your password has been changed."), "success")
+            if revoked:
+                flash(
+                    ngettext(
+                        "%(num)d API token has been revoked: make a new one where you need it.",
+                        "%(num)d API tokens have been revoked: make new ones where you need them.",
+                        revoked,
+                    ),
+                    "info",
+                )
             return redirect(url_for("auth.profile"))
     profile_form = ProfileForm(
         prefix="profile", formdata=None, name=current_user.name, locale=current_user.locale or ""

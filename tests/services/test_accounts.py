@@ -1,13 +1,17 @@
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from booking.extensions import db
 from booking.services import accounts
 from booking.services.errors import Forbidden, InvalidInput, NotFound
 from booking.services.organisations import AlreadyTaken
+from booking.services.tokens import issue_token, user_for_token
 from tests.accounts_factories import make_network_admin, make_org_admin
 from tests.factories import PASSWORD, make_organisation, make_user
 
 NEW_PASSWORD = "a much longer secret"
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
 def test_authenticate_finds_the_user_in_any_case_of_the_email(app):
@@ -92,7 +96,7 @@ def test_an_unknown_language_is_refused(app):
 def test_a_password_change_needs_the_current_password(app):
     user = make_user()
     with pytest.raises(InvalidInput) as refused:
-        accounts.change_password(user, "wrong password", NEW_PASSWORD)
+        accounts.change_password(user, "wrong password", NEW_PASSWORD, now=NOW)
     assert set(refused.value.errors) == {"current_password"}
     assert accounts.authenticate(user.email, PASSWORD) == user
 
@@ -101,15 +105,35 @@ def test_a_new_password_below_the_minimum_length_is_refused(app):
     user = make_user()
     short = "x" * (accounts.MIN_PASSWORD_LENGTH - 1)
     with pytest.raises(InvalidInput) as refused:
-        accounts.change_password(user, PASSWORD, short)
+        accounts.change_password(user, PASSWORD, short, now=NOW)
     assert set(refused.value.errors) == {"new_password"}
 
 
 def test_a_password_change_replaces_the_password(app):
     user = make_user()
-    accounts.change_password(user, PASSWORD, NEW_PASSWORD)
+    accounts.change_password(user, PASSWORD, NEW_PASSWORD, now=NOW)
     assert accounts.authenticate(user.email, NEW_PASSWORD) == user
     assert accounts.authenticate(user.email, PASSWORD) is None
+
+
+def test_a_password_change_revokes_the_live_api_tokens(app):
+    user = make_user()
+    secrets = [issue_token(user, now=NOW, lifetime=timedelta(days=30))[0] for _ in range(2)]
+    issue_token(user, now=NOW - timedelta(days=40), lifetime=timedelta(days=30))
+
+    revoked = accounts.change_password(user, PASSWORD, NEW_PASSWORD, now=NOW)
+
+    assert revoked == 2
+    assert [user_for_token(secret, now=NOW) for secret in secrets] == [None, None]
+
+
+def test_a_password_change_leaves_other_users_tokens_alone(app):
+    user, other = make_user(), make_user()
+    secret, _ = issue_token(other, now=NOW, lifetime=timedelta(days=30))
+
+    accounts.change_password(user, PASSWORD, NEW_PASSWORD, now=NOW)
+
+    assert user_for_token(secret, now=NOW) is not None
 
 
 def test_users_are_searched_with_wildcards_taken_literally(app):

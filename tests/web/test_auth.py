@@ -1,3 +1,5 @@
+from flask import g
+
 from booking.extensions import db
 from booking.models import User
 from booking.services.accounts import authenticate
@@ -101,6 +103,31 @@ def test_a_user_changes_their_password_with_the_current_one(client):
     assert response.status_code == 302
     assert authenticate(user.email, NEW_PASSWORD) is not None
     assert authenticate(user.email, PASSWORD) is None
+
+
+def test_a_password_change_keeps_this_session_and_ends_the_others(app, client):
+    user = make_user()
+    elsewhere = app.test_client()
+    log_in(elsewhere, user)
+    log_in(client, user)
+
+    _change_password(client, PASSWORD)
+
+    assert client.get("/profile").status_code == 200
+    # The tests' application context outlives requests: forget the user Flask-Login kept in `g`.
+    g.pop("_login_user", None)
+    assert elsewhere.get("/profile").status_code == 302
+
+
+def test_a_password_change_says_that_api_tokens_were_revoked(client):
+    user = make_user()
+    log_in(client, user)
+    client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD})
+
+    _change_password(client, PASSWORD)
+    page = client.get("/profile").get_data(as_text=True)
+
+    assert "1 API token has been revoked" in page
 
 
 def test_a_wrong_current_password_is_shown_next_to_its_field(client):
