@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Row, Select, and_, func, select, union
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from booking.extensions import db
 from booking.models import Blackout, Booking, OpeningHours, Resource, User
@@ -331,6 +331,28 @@ def first_slots(
     return slots
 
 
+# The columns of a candidate that the search and the pages and API listing its results read;
+# the others (descriptions, specifications, rates) are left in the database, and reading one
+# raises rather than costing a query per resource.
+_SEARCHED = (
+    Resource.name,
+    Resource.kind,
+    Resource.organisation_id,
+    Resource.parent_id,
+    Resource.timezone,
+    Resource.city,
+    Resource.visibility,
+    Resource.capacity,
+    Resource.slot_minutes,
+    Resource.min_duration_minutes,
+    Resource.max_duration_minutes,
+    Resource.buffer_before_minutes,
+    Resource.buffer_after_minutes,
+    Resource.lead_time_hours,
+    Resource.horizon_days,
+)
+
+
 @dataclass
 class _Candidates:
     """The resources a search looks at, with what their free time depends on, by resource id."""
@@ -344,7 +366,11 @@ class _Candidates:
 
     @classmethod
     def load(cls, visible: Select) -> "_Candidates":
-        resources = list(db.session.execute(visible).scalars().unique())
+        resources = list(
+            db.session.execute(visible.options(load_only(*_SEARCHED, raiseload=True)))
+            .scalars()
+            .unique()
+        )
         ids = select(visible.subquery().c.id)
         children: dict[int, list[int]] = defaultdict(list)
         opening_hours: dict[int, list[Row]] = defaultdict(list)
