@@ -24,6 +24,7 @@ kind not listed there is sent).
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
@@ -39,7 +40,15 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, selectinload
 
 from booking.extensions import db
-from booking.models import Booking, BookingAudit, OutboxMail, Resource, User
+from booking.models import (
+    Booking,
+    BookingAudit,
+    OutboxMail,
+    Resource,
+    TrainingRequest,
+    TrialRequest,
+    User,
+)
 from booking.services.audit import RecordedBooking, as_recorded
 from booking.services.calendar import invitation, invitations, sequences_at
 from booking.services.errors import InvalidInput
@@ -56,6 +65,12 @@ MAIL_KINDS = {
     "expired": _l("My request expired without a decision"),
     "reminder": _l("Reminder before my booking starts"),
     "statement": _l("Monthly statements of my organisation"),
+    "trial_request": _l("A new trial request on a pilot installation I manage"),
+    "trial_withdrawn": _l("A trial request on a pilot installation I manage is withdrawn"),
+    "trial_declined": _l("My trial request is declined"),
+    "training_request": _l("Someone asks for training on a resource I manage"),
+    "training_granted": _l("My training request is granted"),
+    "training_declined": _l("My training request is declined"),
 }
 DEFAULT_LOCALE = "en"
 # Where `make run` serves the site: the links' address when nothing else tells it.
@@ -328,6 +343,10 @@ def _intro(
         return gettext("Your request for %(resource)s has been approved.", **names)
     if kind == "confirmed" and action == "moved":
         return gettext("Your booking of %(resource)s has been moved and is confirmed.", **names)
+    if kind == "confirmed" and action == "created" and count == 1 and _booked_for(booking, actor):
+        # A manager booked it for the requester (a scheduled trial): say who, since the
+        # requester did not make this booking themselves.
+        return gettext("%(actor)s booked %(resource)s for you: the booking is confirmed.", **names)
     if kind == "confirmed" and count == 1:
         return gettext("Your booking of %(resource)s is confirmed.", **names)
     if kind == "confirmed":
@@ -354,6 +373,11 @@ def _intro(
             "Your request for %(resource)s has expired: it was not decided in time.", **names
         )
     return gettext("Your booking of %(resource)s starts soon.", **names)
+
+
+def _booked_for(booking: Booking | RecordedBooking, actor: User | None) -> bool:
+    """Whether someone other than its requester made the booking."""
+    return actor is not None and actor.id != booking.requester_id
 
 
 def _subject(kind: str, action: str, booking: Booking | RecordedBooking, when: str) -> str:
@@ -586,3 +610,192 @@ def queue_statement(admin: User, month: date, statements: list, now: datetime) -
         )
     db.session.add(mail)
     return mail
+
+
+# --- Trial and training requests ----------------------------------------------------------------
+# Queued by services/trials.py and services/training.py in the transaction of the change, outside
+# any booking lock, so they are rendered as they are queued.
+
+
+def _queue_each(
+    kind: str,
+    recipients: Iterable[User],
+    actor: User | None,
+    now: datetime,
+    compose: Callable[[str], tuple[str, str, dict]],
+) -> list[OutboxMail]:
+    """Render a mail of `kind` for each recipient who wants it, except the actor, in their
+    language, and add it to the session. `compose(locale)` gives the subject, the template and its
+    context, and runs in the recipient's locale."""
+    mails = []
+    for recipient in recipients:
+        if (actor is not None and recipient.id == actor.id) or not wants(recipient, kind):
+            continue
+        locale = locale_of(recipient)
+        with force_locale(locale):
+            subject, template, context = compose(locale)
+            mail = _render(recipient, kind, template, subject, now, **context)
+        db.session.add(mail)
+        mails.append(mail)
+    return mails
+
+
+def _trial_mail(kind: str, trial: TrialRequest, reason: str = "") -> Callable:
+    """A `compose` for the mails about a trial request: one template, worded by kind."""
+    resource, requester = trial.resource, trial.requester
+    names = {
+        "resource": resource.name,
+        "title": trial.title,
+        "requester": requester.name,
+        "organisation": requester.organisation.name,
+    }
+
+    def compose(locale: str) -> tuple[str, str, dict]:
+        if kind == "trial_request":
+            subject = gettext("New trial request for %(resource)s: %(title)s", **names)
+            intro = gettext(
+                "%(requester)s (%(organisation)s) asks for a trial on %(resource)s.", **names
+            )
+        elif kind == "trial_withdrawn":
+            subject = gettext("Trial request withdrawn: %(title)s (%(resource)s)", **names)
+            intro = gettext(
+                "%(requester)s (%(organisation)s) withdrew a trial request for %(resource)s.",
+                **names,
+            )
+        else:
+            subject = gettext("Trial request declined: %(title)s (%(resource)s)", **names)
+            intro = gettext("Your trial request for %(resource)s has been declined.", **names)
+        return (
+            subject,
+            "trial",
+            {
+                "intro": intro,
+                "reason": reason,
+                "trial": trial,
+                "resource": resource,
+                "requester": requester,
+                "window": local_when(resource, trial.earliest_start, trial.latest_end, locale),
+                "url": external_url("requests.trial", trial_id=trial.id),
+                "for_manager": kind == "trial_request",
+            },
+        )
+
+    return compose
+
+
+def queue_trial_submitted(trial: TrialRequest, now: datetime) -> list[OutboxMail]:
+    """Tell the managers of the trial's resource about a new trial request (the requester, if
+    one of them, is not told)."""
+    return _queue_each(
+        "trial_request",
+        manager_recipients(trial.resource),
+        trial.requester,
+        now,
+        _trial_mail("trial_request", trial),
+    )
+
+
+def queue_trial_withdrawn(trial: TrialRequest, now: datetime) -> list[OutboxMail]:
+    """Tell the managers of the trial's resource that its requester withdrew it."""
+    return _queue_each(
+        "trial_withdrawn",
+        manager_recipients(trial.resource),
+        trial.requester,
+        now,
+        _trial_mail("trial_withdrawn", trial),
+    )
+
+
+def queue_trial_declined(
+    trial: TrialRequest, manager: User, reason: str, now: datetime
+) -> list[OutboxMail]:
+    """Tell the requester that `manager` declined their trial request, and why."""
+    return _queue_each(
+        "trial_declined",
+        [trial.requester],
+        manager,
+        now,
+        _trial_mail("trial_declined", trial, reason),
+    )
+
+
+def _training_mail(kind: str, request: TrainingRequest, expires_on: date | None = None) -> Callable:
+    """A `compose` for the mails about a training request: one template, worded by kind."""
+    resource, user = request.resource, request.user
+    names = {
+        "resource": resource.name,
+        "requester": user.name,
+        "organisation": user.organisation.name,
+    }
+
+    def compose(locale: str) -> tuple[str, str, dict]:
+        # The requester's mails link to the resource, whose page says whether they may book it.
+        url = external_url("catalogue.resource", resource_id=resource.id)
+        valid_until = ""
+        if kind == "training_request":
+            subject = gettext("Training request for %(resource)s: %(requester)s", **names)
+            intro = gettext(
+                "%(requester)s (%(organisation)s) asks for training on %(resource)s.", **names
+            )
+            url = external_url("requests.manage_training")
+        elif kind == "training_granted":
+            subject = gettext("Training granted: %(resource)s", **names)
+            intro = gettext("You are now qualified to book %(resource)s.", **names)
+            if expires_on is not None:
+                valid_until = format_date(expires_on, "EEEE d MMMM y", locale=locale)
+        else:
+            subject = gettext("Training request declined: %(resource)s", **names)
+            intro = gettext("Your request for training on %(resource)s has been declined.", **names)
+        return (
+            subject,
+            "training",
+            {
+                "intro": intro,
+                "resource": resource,
+                "requester": user,
+                "message": request.message,
+                "valid_until": valid_until,
+                "url": url,
+                "for_manager": kind == "training_request",
+            },
+        )
+
+    return compose
+
+
+def queue_training_requested(request: TrainingRequest, now: datetime) -> list[OutboxMail]:
+    """Tell the managers of the resource that someone asks for training on it."""
+    return _queue_each(
+        "training_request",
+        manager_recipients(request.resource),
+        request.user,
+        now,
+        _training_mail("training_request", request),
+    )
+
+
+def queue_training_granted(
+    request: TrainingRequest, manager: User, expires_on: date | None, now: datetime
+) -> list[OutboxMail]:
+    """Tell the requester that `manager` granted the qualification (valid until `expires_on`
+    included; None: no expiry)."""
+    return _queue_each(
+        "training_granted",
+        [request.user],
+        manager,
+        now,
+        _training_mail("training_granted", request, expires_on),
+    )
+
+
+def queue_training_declined(
+    request: TrainingRequest, manager: User, now: datetime
+) -> list[OutboxMail]:
+    """Tell the requester that `manager` declined their training request."""
+    return _queue_each(
+        "training_declined",
+        [request.user],
+        manager,
+        now,
+        _training_mail("training_declined", request),
+    )

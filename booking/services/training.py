@@ -4,6 +4,9 @@ for training; a manager grants the qualification (through the catalogue's own gr
 Qualifications themselves, and the rule that bookings need a valid one, live in catalogue.py and
 rules.py: an expired qualification stops new bookings, never the ones already made. Messages are
 English and marked with `N_()`: the API answers them as they are, the pages translate them.
+
+The managers are mailed a new request, the requester the decision (services/notify.py); each mail
+is queued in the transaction of its change.
 """
 
 from datetime import date, datetime
@@ -13,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from booking.extensions import db
 from booking.models import Qualification, Resource, TrainingRequest, User
-from booking.services import catalogue, permissions
+from booking.services import catalogue, notify, permissions
 from booking.services.booking import lock_timeout
 from booking.services.catalogue import MAX_ID, N_
 from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -95,6 +98,9 @@ def request_training(
             resource_id=resource.id, user_id=user.id, message=message, status="open", created_at=now
         )
         db.session.add(request)
+        # Its relations, for the managers' mail, which commits with it.
+        db.session.flush()
+        notify.queue_training_requested(request, now)
         db.session.commit()
         return request
     except BaseException:
@@ -161,24 +167,32 @@ def grant(
     request = _open_for_manager(manager, request_id)
     try:
         request.status, request.handled_at = "done", now
-        # The catalogue's grant commits this change together with the qualification.
+        notify.queue_training_granted(request, manager, expires_on, now)
+        # The catalogue's grant commits this change and the mail together with the qualification.
         qualification, _created = catalogue.grant_qualification(
             manager, request.resource_id, user_id=request.user_id, expires_on=expires_on, now=now
         )
+        if request.status != "done":
+            # The grant met another manager granting the same qualification at that moment: it
+            # rolled back (our change and mail too) and updated theirs, so the request is closed
+            # and the requester told here.
+            request.status, request.handled_at = "done", now
+            notify.queue_training_granted(request, manager, expires_on, now)
+            db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    if request.status != "done":
-        # The grant met another manager granting the same qualification at that moment: it
-        # rolled back (our change too) and updated theirs, so the request is closed again here.
-        request.status, request.handled_at = "done", now
-        db.session.commit()
     return request, qualification
 
 
 def decline(manager: User, request_id: int, *, now: datetime) -> TrainingRequest:
     """Close the request without granting a qualification."""
     request = _open_for_manager(manager, request_id)
-    request.status, request.handled_at = "declined", now
-    db.session.commit()
+    try:
+        request.status, request.handled_at = "declined", now
+        notify.queue_training_declined(request, manager, now)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
     return request

@@ -9,8 +9,13 @@ The requester may withdraw the request while it is open.
 Who sees a request: its requester and the managers of its resource (permissions.py); to anyone
 else it does not exist. Messages are English and marked with `N_()`: the API answers them as they
 are, the pages translate them.
+
+Mails (services/notify.py), queued in the transaction of the change: the managers hear of a new
+request and of a withdrawn one, the requester of a decline and its reason. A scheduled trial needs
+no mail of its own: the booking made for the requester sends them its confirmation.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -20,7 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from booking.extensions import db
 from booking.models import Booking, Resource, TrialRequest, User
-from booking.services import catalogue, permissions
+from booking.services import catalogue, notify, permissions
 from booking.services.availability import find_free_slots
 from booking.services.booking import BookingInput, cancel_booking, create_bookings
 from booking.services.catalogue import MAX_ID, N_, OUT_OF_CALENDAR, in_calendar
@@ -182,8 +187,15 @@ def submit(user: User, data: TrialInput, *, now: datetime) -> TrialRequest:
         updated_at=now,
         **texts,
     )
-    db.session.add(trial)
-    db.session.commit()
+    try:
+        db.session.add(trial)
+        # Its id and relations, for the managers' mail, which commits with it.
+        db.session.flush()
+        notify.queue_trial_submitted(trial, now)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
     return trial
 
 
@@ -281,17 +293,25 @@ def candidate_slots(
 # --- Deciding -----------------------------------------------------------------------------------
 
 
-def _close(trial_id: int, now: datetime, **values) -> None:
-    """Move an open request to its final state; Conflict if someone decided it meanwhile."""
-    changed = db.session.execute(
-        update(TrialRequest)
-        .where(TrialRequest.id == trial_id, TrialRequest.status == "open")
-        .values(updated_at=now, **values)
-    ).rowcount
-    if not changed:
+def _close(
+    trial_id: int, now: datetime, queue_mails: Callable[[], object] | None = None, **values
+) -> None:
+    """Move an open request to its final state, with the mails `queue_mails` adds in the same
+    transaction; Conflict if someone decided it meanwhile."""
+    try:
+        changed = db.session.execute(
+            update(TrialRequest)
+            .where(TrialRequest.id == trial_id, TrialRequest.status == "open")
+            .values(updated_at=now, **values)
+        ).rowcount
+        if not changed:
+            raise Conflict(DECIDED_MEANWHILE)
+        if queue_mails is not None:
+            queue_mails()
+        db.session.commit()
+    except BaseException:
         db.session.rollback()
-        raise Conflict(DECIDED_MEANWHILE)
-    db.session.commit()
+        raise
 
 
 def schedule(manager: User, trial_id: int, start: datetime, *, now: datetime) -> TrialRequest:
@@ -346,7 +366,14 @@ def decline(manager: User, trial_id: int, reason: str, *, now: datetime) -> Tria
     reason = _text(reason, "reason", MAX_REASON, errors, required=True)
     if errors:
         raise InvalidInput(errors)
-    _close(trial_id, now, status="declined", decided_by_id=manager.id, decision_reason=reason)
+    _close(
+        trial_id,
+        now,
+        lambda: notify.queue_trial_declined(trial, manager, reason, now),
+        status="declined",
+        decided_by_id=manager.id,
+        decision_reason=reason,
+    )
     return get_trial(manager, trial_id)
 
 
@@ -356,5 +383,5 @@ def withdraw(requester: User, trial_id: int, *, now: datetime) -> TrialRequest:
     if trial.requester_id != requester.id:
         raise Forbidden(N_("Only the requester may withdraw a trial request."))
     _require_open(trial)
-    _close(trial_id, now, status="withdrawn")
+    _close(trial_id, now, lambda: notify.queue_trial_withdrawn(trial, now), status="withdrawn")
     return get_trial(requester, trial_id)
