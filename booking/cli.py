@@ -23,6 +23,7 @@ from booking.services.accounts import (
     MIN_PASSWORD_LENGTH,
     hash_password,
     normalise_email,
+    revoke_api_tokens,
 )
 from booking.services.mailer import send_pending
 
@@ -65,6 +66,9 @@ def _network_admin(
             user.name = name.strip()
         if organisation_slug is not None:
             user.organisation = organisation
+        # A new password: whoever had the old one loses the tokens made with it (and, through
+        # the login fingerprint, their sessions), as on the profile page.
+        revoke_api_tokens(user, now=clock.now())
     user.password_hash = hash_password(password)
     user.is_network_admin = True
     user.active = True

@@ -87,6 +87,9 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
     conf_args.setdefault("include_object", compared_with_models)
+    # Each migration commits on its own: one that builds an index CONCURRENTLY (outside any
+    # transaction) then leaves the ones before it recorded as done.
+    conf_args.setdefault("transaction_per_migration", True)
 
     connectable = get_engine()
 

@@ -1,5 +1,7 @@
 """The shell commands: create-admin and seed-demo."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -7,6 +9,8 @@ from booking.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from booking.extensions import db
 from booking.models import Organisation, Resource, User
 from booking.services.accounts import authenticate
+from booking.services.clock import now
+from booking.services.tokens import issue_token, user_for_token
 from tests.factories import make_organisation, make_resource, make_user
 
 ADMIN_PASSWORD = "a long enough secret"
@@ -47,6 +51,16 @@ def test_create_admin_reuses_an_existing_art_er(cli):
     result = cli("create-admin", "--email", "root@example.org", "--password", ADMIN_PASSWORD)
     assert result.exit_code == 0, result.output
     assert _count(Organisation) == 1
+
+
+def test_create_admin_on_an_existing_account_revokes_its_api_tokens(cli):
+    user = make_user(email="root@example.org")
+    secret, _ = issue_token(user, now=now(), lifetime=timedelta(days=30))
+
+    result = cli("create-admin", "--email", "root@example.org", "--password", ADMIN_PASSWORD)
+
+    assert result.exit_code == 0, result.output
+    assert user_for_token(secret, now=now()) is None
 
 
 def test_create_admin_prompts_for_the_password_with_confirmation(cli):

@@ -234,7 +234,14 @@ def change_password(user: User, current_password: str, new_password: str, *, now
     if errors:
         raise InvalidInput(errors)
     user.password_hash = new_hash
-    revoked = db.session.execute(
+    revoked = revoke_api_tokens(user, now=now)
+    db.session.commit()
+    return revoked
+
+
+def revoke_api_tokens(user: User, *, now: datetime) -> int:
+    """Revoke the user's live API tokens, in the caller's transaction; how many there were."""
+    return db.session.execute(
         update(ApiToken)
         .where(
             ApiToken.user_id == user.id,
@@ -243,8 +250,6 @@ def change_password(user: User, current_password: str, new_password: str, *, now
         )
         .values(revoked_at=now)
     ).rowcount
-    db.session.commit()
-    return revoked
 
 
 # Field checks: each returns the clean value and records a message in `errors` when invalid.

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Row, Select, and_, func, select, union
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from booking.extensions import db
 from booking.models import Blackout, Booking, OpeningHours, Resource, User
@@ -161,7 +161,8 @@ def _taken(
 def _bookable_range(
     resource: Resource, start: datetime, end: datetime, now: datetime
 ) -> tuple[datetime, datetime]:
-    """The part of [start, end) that lead time and horizon leave (empty when start >= end)."""
+    """The part of [start, end) that lead time and horizon leave, as (from, until); nothing is
+    left when from is not before until."""
     return (
         max(start, now + timedelta(hours=resource.lead_time_hours)),
         min(end, now + timedelta(days=resource.horizon_days)),
@@ -283,8 +284,9 @@ def resource_availability(
             .where(Resource.id == resource_id)
             .options(
                 joinedload(Resource.opening_hours),
-                joinedload(Resource.children),
                 joinedload(Resource.managers),
+                # A joint lab's instruments can be many: not multiplied into the rows above.
+                selectinload(Resource.children),
             )
         )
         .unique()
@@ -332,8 +334,8 @@ def first_slots(
 
 
 # The columns of a candidate that the search and the pages and API listing its results read;
-# the others (descriptions, specifications, rates) are left in the database, and reading one
-# raises rather than costing a query per resource.
+# the others (descriptions, specifications, rates) stay in the database until something reads
+# them, at a query per resource: a listing of results should keep to these.
 _SEARCHED = (
     Resource.name,
     Resource.kind,
@@ -367,9 +369,7 @@ class _Candidates:
     @classmethod
     def load(cls, visible: Select) -> "_Candidates":
         resources = list(
-            db.session.execute(visible.options(load_only(*_SEARCHED, raiseload=True)))
-            .scalars()
-            .unique()
+            db.session.execute(visible.options(load_only(*_SEARCHED))).scalars().unique()
         )
         ids = select(visible.subquery().c.id)
         children: dict[int, list[int]] = defaultdict(list)

@@ -80,8 +80,9 @@ def family_ids(resource_id: int) -> list[int]:
 
 
 def load_resource(resource_id: int) -> Resource:
-    """The resource with everything the rules read; its few managers, co-owners, clusters and
-    children come in the same statement."""
+    """The resource with everything the rules read; its few managers, co-owners and clusters come
+    in the same statement (a joint lab's instruments and the opening hours, which can be many,
+    in statements of their own)."""
     return (
         db.session.execute(
             select(Resource)
@@ -91,7 +92,7 @@ def load_resource(resource_id: int) -> Resource:
                 joinedload(Resource.managers),
                 joinedload(Resource.co_owners),
                 joinedload(Resource.clusters),
-                joinedload(Resource.children),
+                selectinload(Resource.children),
             )
         )
         .unique()

@@ -60,21 +60,23 @@ def subtract(base: Iterable[Interval], holes: Iterable[Interval]) -> list[Interv
     """What remains of the intervals `base` once the `holes` are cut out."""
     holes = merge(holes)
     remaining: list[Interval] = []
-    # Both lists are sorted and disjoint: one pass over each.
+    # Both lists are sorted and disjoint: holes that end before an interval starts are passed once
+    # and never looked at again.
     first_hole = 0
     for start, end in merge(base):
         while first_hole < len(holes) and holes[first_hole][1] <= start:
             first_hole += 1
         cursor = start
-        for hole_start, hole_end in holes[first_hole:]:
-            if hole_start >= end:
-                break
+        index = first_hole
+        while index < len(holes) and holes[index][0] < end:
+            hole_start, hole_end = holes[index]
             if hole_start > cursor:
                 remaining.append((cursor, hole_start))
             if hole_end > cursor:
                 cursor = hole_end
             if cursor >= end:
                 break
+            index += 1
         if cursor < end:
             remaining.append((cursor, end))
     return remaining

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_remembered, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -159,8 +159,8 @@ def change_password():
         except InvalidInput as error:
             show_errors(form, error)
         else:
-            # Other sessions end with the old password; this one goes on.
-            login_user(user)
+            # Other sessions end with the old password; this one goes on, remembered if it was.
+            login_user(user, remember=login_remembered())
             flash(_("Your password has been changed."), "success")
             if revoked:
                 flash(

@@ -28,9 +28,11 @@ LIVE_SPANS = (
 def upgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
-    # Built without blocking bookings: on a year's table it takes a while.
+    # Built without blocking bookings: on a year's table it takes a while. A build that failed
+    # or was interrupted leaves an invalid index of that name behind: it is built again.
     with op.get_context().autocommit_block():
-        op.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {LIVE_SPANS}")
+        op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_bookings_live_span")
+        op.execute(f"CREATE INDEX CONCURRENTLY {LIVE_SPANS}")
 
 
 def downgrade():

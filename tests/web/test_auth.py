@@ -119,6 +119,18 @@ def test_a_password_change_keeps_this_session_and_ends_the_others(app, client):
     assert elsewhere.get("/profile").status_code == 302
 
 
+def test_a_password_change_keeps_a_remembered_login_remembered(client):
+    user = make_user()
+    client.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+
+    _change_password(client, PASSWORD)
+    # The browser restarts: its session cookie is gone, the remember-me cookie stays.
+    client.delete_cookie("session")
+    g.pop("_login_user", None)
+
+    assert client.get("/profile").status_code == 200
+
+
 def test_a_password_change_says_that_api_tokens_were_revoked(client):
     user = make_user()
     log_in(client, user)
