@@ -22,7 +22,11 @@ from booking.models.resources import (
     VISIBILITIES,
     WEEKDAYS,
 )
+from booking.services import blackouts as blackout_service
 from booking.services import catalogue
+from booking.services import opening_hours as hours_service
+from booking.services import qualifications as qualification_service
+from booking.services import resources as resource_service
 from booking.services.catalogue import FacetValue
 from booking.services.clock import now
 from booking.services.errors import InvalidInput
@@ -131,7 +135,7 @@ def list_resources():
 @bp.post("/resources")
 @token_required
 def create_resource():
-    resource = catalogue.create_resource(api_user(), json_object(), now=now())
+    resource = resource_service.create_resource(api_user(), json_object(), now=now())
     location = url_for("api.get_resource", id=resource.id)
     return (
         _one_resource(catalogue.get_resource(api_user(), resource.id)),
@@ -149,14 +153,14 @@ def get_resource(id: int):
 @bp.patch("/resources/<int:id>")
 @token_required
 def update_resource(id: int):
-    catalogue.update_resource(api_user(), id, json_object(), now=now())
+    resource_service.update_resource(api_user(), id, json_object(), now=now())
     return _one_resource(catalogue.get_resource(api_user(), id))
 
 
 @bp.get("/resources/<int:id>/opening-hours")
 @token_required
 def get_opening_hours(id: int):
-    return {"weekly": catalogue.get_opening_hours(api_user(), id)}
+    return {"weekly": hours_service.get_opening_hours(api_user(), id)}
 
 
 @bp.put("/resources/<int:id>/opening-hours")
@@ -169,7 +173,7 @@ def set_opening_hours(id: int):
         fields = Fields(body)
         fields.error("weekly", "is required")
         fields.done()
-    return {"weekly": catalogue.set_opening_hours(api_user(), id, body["weekly"], now=now())}
+    return {"weekly": hours_service.set_opening_hours(api_user(), id, body["weekly"], now=now())}
 
 
 @bp.get("/resources/<int:id>/blackouts")
@@ -182,7 +186,7 @@ def list_blackouts(id: int):
     for name, moment in window.items():
         if moment is not None and not catalogue.in_calendar(moment):
             raise InvalidInput({name: catalogue.OUT_OF_CALENDAR})
-    query = catalogue.blackouts_query(api_user(), id, start=window["from"], end=window["to"])
+    query = blackout_service.blackouts_query(api_user(), id, start=window["from"], end=window["to"])
     return paginated(query, blackout_json)
 
 
@@ -197,7 +201,7 @@ def create_blackout(id: int):
     end = fields.instant("end", required=True)
     reason = fields.string("reason", max_length=300, allow_empty=True) or ""
     fields.done()
-    blackout = catalogue.create_blackout(
+    blackout = blackout_service.create_blackout(
         api_user(), id, start=start, end=end, reason=reason, now=now()
     )
     return blackout_json(blackout), 201
@@ -206,14 +210,14 @@ def create_blackout(id: int):
 @bp.delete("/blackouts/<int:id>")
 @token_required
 def delete_blackout(id: int):
-    catalogue.delete_blackout(api_user(), id)
+    blackout_service.delete_blackout(api_user(), id)
     return "", 204
 
 
 @bp.get("/resources/<int:id>/qualifications")
 @token_required
 def list_qualifications(id: int):
-    return paginated(catalogue.qualifications_query(api_user(), id), qualification_json)
+    return paginated(qualification_service.qualifications_query(api_user(), id), qualification_json)
 
 
 @bp.post("/resources/<int:id>/qualifications")
@@ -225,7 +229,7 @@ def grant_qualification(id: int):
     user_id = fields.integer("user_id", required=True, minimum=1)
     expires_on = fields.day("expires_on", nullable=True)
     fields.done()
-    qualification, created = catalogue.grant_qualification(
+    qualification, created = qualification_service.grant_qualification(
         api_user(), id, user_id=user_id, expires_on=expires_on, now=now()
     )
     return qualification_json(qualification), 201 if created else 200
@@ -234,7 +238,7 @@ def grant_qualification(id: int):
 @bp.delete("/qualifications/<int:id>")
 @token_required
 def revoke_qualification(id: int):
-    catalogue.revoke_qualification(api_user(), id)
+    qualification_service.revoke_qualification(api_user(), id)
     return "", 204
 
 

@@ -1,8 +1,9 @@
 """Training requests: a user who lacks the qualification a resource requires asks its managers
-for training; a manager grants the qualification (through the catalogue's own grant) or declines.
+for training; a manager grants the qualification (through qualifications.py's own grant) or
+declines.
 
-Qualifications themselves, and the rule that bookings need a valid one, live in catalogue.py and
-rules.py: an expired qualification stops new bookings, never the ones already made. Messages are
+Qualifications themselves, and the rule that bookings need a valid one, live in qualifications.py
+and rules.py: an expired qualification stops new bookings, never the ones already made. Messages are
 English and marked with `N_()`: the API answers them as they are, the pages translate them.
 
 The managers are mailed a new request, the requester the decision (services/notify.py); each mail
@@ -17,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from booking.extensions import db
 from booking.models import Qualification, Resource, TrainingRequest, User
 from booking.services import catalogue, notify, permissions
+from booking.services import qualifications as qualification_service
 from booking.services.booking import lock_timeout
 from booking.services.catalogue import MAX_ID, N_
 from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -169,7 +171,7 @@ def grant(
         request.status, request.handled_at = "done", now
         notify.queue_training_granted(request, manager, expires_on, now)
         # The catalogue's grant commits this change and the mail together with the qualification.
-        qualification, _created = catalogue.grant_qualification(
+        qualification, _created = qualification_service.grant_qualification(
             manager, request.resource_id, user_id=request.user_id, expires_on=expires_on, now=now
         )
         if request.status != "done":

@@ -12,7 +12,9 @@ from flask_login import current_user
 
 from booking.models import User
 from booking.models.resources import KINDS
+from booking.services import blackouts as blackout_service
 from booking.services import catalogue
+from booking.services import opening_hours as hours_service
 from booking.services.clock import now
 
 bp = Blueprint("catalogue", __name__)
@@ -187,8 +189,8 @@ def resource(resource_id: int):
         resource=found,
         children=catalogue.visible_children(user, [found])[found.id],
         parent=catalogue.visible_parent(user, found),
-        weekly=catalogue.weekly_schedule(found),
-        blackouts=catalogue.upcoming_blackouts(found, now=now()),
+        weekly=hours_service.weekly_schedule(found),
+        blackouts=blackout_service.upcoming_blackouts(found, now=now()),
         may_manage=catalogue.can_manage(user, found),
     )
 

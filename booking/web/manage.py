@@ -30,7 +30,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from booking.models.resources import APPROVAL_POLICIES, KINDS, RATE_CATEGORIES, VISIBILITIES
 from booking.models.resources import WEEKDAYS as DAYS
+from booking.services import blackouts as blackout_service
 from booking.services import catalogue
+from booking.services import opening_hours as hours_service
+from booking.services import qualifications as qualification_service
+from booking.services import resources as resource_service
 from booking.services.clock import now
 from booking.services.errors import Forbidden, InvalidInput
 from booking.web.catalogue import LABELS, acting_user, page_number
@@ -260,12 +264,12 @@ def new_resource():
         form.organisation_id.data = user.organisation_id
         form.city.data = user.organisation.city
         for name in (*_INTEGER_FIELDS, "visibility", "approval"):
-            form[name].data = catalogue.NEW_RESOURCE_DEFAULTS[name]
+            form[name].data = resource_service.NEW_RESOURCE_DEFAULTS[name]
     if form.validate_on_submit():
         data = _resource_data(form, with_organisation=True)
         if data is not None:
             try:
-                created = catalogue.create_resource(user, data, now=now())
+                created = resource_service.create_resource(user, data, now=now())
             except InvalidInput as error:
                 _show_errors(form, error.errors, _RATE_FIELDS)
             else:
@@ -295,7 +299,7 @@ def edit_resource(resource_id: int):
         data = _resource_data(form, with_organisation=may_move)
         if data is not None:
             try:
-                catalogue.update_resource(user, resource.id, data, now=now())
+                resource_service.update_resource(user, resource.id, data, now=now())
             except InvalidInput as error:
                 _show_errors(form, error.errors, _RATE_FIELDS)
             else:
@@ -342,13 +346,13 @@ def opening_hours(resource_id: int):
     resource = catalogue.get_managed_resource(user, resource_id)
     form = OpeningHoursForm()
     if not form.is_submitted():
-        for day, ranges in catalogue.weekly_schedule(resource).items():
+        for day, ranges in hours_service.weekly_schedule(resource).items():
             form[day].data = ", ".join(f"{start}-{end}" for start, end in ranges)
     if form.validate_on_submit():
         weekly = {day: _parse_day(form[day]) for day in DAYS}
         if all(ranges is not None for ranges in weekly.values()):
             try:
-                catalogue.set_opening_hours(user, resource.id, weekly, now=now())
+                hours_service.set_opening_hours(user, resource.id, weekly, now=now())
             except InvalidInput as error:
                 _show_errors(form, error.errors, {f"weekly.{day}": day for day in DAYS})
             else:
@@ -388,7 +392,7 @@ def blackouts(resource_id: int):
                 ]
         if len(moments) == 2:
             try:
-                catalogue.create_blackout(
+                blackout_service.create_blackout(
                     user, resource.id, reason=form.reason.data or "", now=now(), **moments
                 )
             except InvalidInput as error:
@@ -396,7 +400,7 @@ def blackouts(resource_id: int):
             else:
                 flash(_("The blackout has been added."), "success")
                 return redirect(url_for("manage.blackouts", resource_id=resource.id))
-    upcoming = catalogue.list_blackouts(user, resource.id, start=now())
+    upcoming = blackout_service.list_blackouts(user, resource.id, start=now())
     return render_template(
         "manage/blackouts.html", form=form, resource=resource, blackouts=upcoming
     )
@@ -405,7 +409,7 @@ def blackouts(resource_id: int):
 @bp.post("/blackouts/<int:blackout_id>/delete")
 @login_required
 def delete_blackout(blackout_id: int):
-    resource_id = catalogue.delete_blackout(acting_user(), blackout_id)
+    resource_id = blackout_service.delete_blackout(acting_user(), blackout_id)
     flash(_("The blackout has been removed."), "success")
     return redirect(url_for("manage.blackouts", resource_id=resource_id))
 
@@ -432,7 +436,7 @@ def qualifications(resource_id: int):
             form.email.errors = [*form.email.errors, _("No user has this email.")]
         else:
             try:
-                catalogue.grant_qualification(
+                qualification_service.grant_qualification(
                     user, resource.id, user_id=ids[0], expires_on=form.expires_on.data, now=now()
                 )
             except InvalidInput as error:
@@ -444,7 +448,7 @@ def qualifications(resource_id: int):
         "manage/qualifications.html",
         form=form,
         resource=resource,
-        qualifications=catalogue.list_qualifications(user, resource.id),
+        qualifications=qualification_service.list_qualifications(user, resource.id),
         today=catalogue.local_today(resource, now=now()),
     )
 
@@ -452,6 +456,6 @@ def qualifications(resource_id: int):
 @bp.post("/qualifications/<int:qualification_id>/revoke")
 @login_required
 def revoke_qualification(qualification_id: int):
-    resource_id = catalogue.revoke_qualification(acting_user(), qualification_id)
+    resource_id = qualification_service.revoke_qualification(acting_user(), qualification_id)
     flash(_("The qualification has been revoked."), "success")
     return redirect(url_for("manage.qualifications", resource_id=resource_id))

@@ -8,7 +8,8 @@ from sqlalchemy import event, select, update
 
 from booking.extensions import db
 from booking.models import OutboxMail, TrialRequest
-from booking.services import catalogue, training, trials
+from booking.services import qualifications as qualification_service
+from booking.services import training, trials
 from booking.services.errors import Conflict, InvalidInput
 from booking.services.mailer import send_pending
 from booking.services.notify import update_preferences
@@ -396,8 +397,14 @@ def test_a_grant_that_meets_another_at_the_same_moment_mails_the_requester_once(
 ):
     request = make_training_request(rita, clean_room)
     # The other manager's qualification is committed just after this grant looked for one.
-    catalogue.grant_qualification(second_manager, clean_room.id, user_id=rita.id, now=NOW)
-    monkeypatch.setattr(catalogue, "_qualification_of", _missing_once(catalogue._qualification_of))
+    qualification_service.grant_qualification(
+        second_manager, clean_room.id, user_id=rita.id, now=NOW
+    )
+    monkeypatch.setattr(
+        qualification_service,
+        "_qualification_of",
+        _missing_once(qualification_service._qualification_of),
+    )
     training.grant(manager, request.id, date(2027, 6, 30), now=NOW)
     (mail,) = outbox("training_granted")
     assert mail.recipient_email == rita.email
