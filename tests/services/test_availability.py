@@ -3,13 +3,26 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from booking.extensions import db
 from booking.models import Resource
-from booking.services.availability import find_free_slots, resource_availability
+from booking.services.availability import find_free_slots, first_slots, resource_availability
 from booking.services.errors import InvalidInput, NotFound
-from tests.booking_factories import NOW, book, make_worked_example_resource, rome
-from tests.factories import make_blackout, make_organisation, make_resource, make_user
+from tests.booking_factories import (
+    NOW,
+    WEEKDAYS_8_TO_18,
+    book,
+    make_worked_example_resource,
+    rome,
+)
+from tests.factories import (
+    make_blackout,
+    make_organisation,
+    make_resource,
+    make_user,
+    set_opening_hours,
+)
 
 WED = (2026, 12, 2)
 
@@ -136,3 +149,64 @@ def test_search_skips_invisible_resources(app):
         make_user(), select(Resource), rome(*WED, 8), rome(*WED, 18), timedelta(hours=1), now=NOW
     )
     assert found == []
+
+
+def a_varied_network():
+    """Resources of one organisation whose free time depends on every kind of rule."""
+    org = make_organisation()
+    user = make_user(org)
+    lab = make_resource(org, kind="joint_lab", approval="none", name="Lab")
+    set_opening_hours(lab, WEEKDAYS_8_TO_18)
+    instrument = make_worked_example_resource(organisation=org, parent_id=lab.id, name="In lab")
+    make_blackout(lab, rome(2027, 3, 29, 12), rome(2027, 3, 29, 14))
+    book(user, lab, rome(2027, 3, 26, 9), rome(2027, 3, 26, 11))
+    book(user, instrument, rome(2027, 3, 29, 8), rome(2027, 3, 29, 9))
+    shared = make_resource(
+        org, capacity=2, buffer_before_minutes=15, buffer_after_minutes=45, approval="none"
+    )
+    book(user, shared, rome(2027, 3, 27, 22), rome(2027, 3, 28, 4), quantity=1)
+    book(make_user(org), shared, rome(2027, 3, 28, 1), rome(2027, 3, 28, 3), quantity=1)
+    make_resource(org, approval="none", name="Always open")
+    make_resource(org, approval="none", horizon_days=118, name="Short horizon")
+    make_worked_example_resource(organisation=org, lead_time_hours=24 * 115, name="Long lead")
+    return user
+
+
+def test_search_finds_the_free_time_of_each_resources_availability(app):
+    user = a_varied_network()
+    # Across the change to summer time (Sunday 28 March 2027 in Rome).
+    start, end = rome(2027, 3, 26, 0), rome(2027, 3, 31, 0)
+    duration = timedelta(minutes=30)
+
+    found = find_free_slots(user, select(Resource), start, end, duration, now=NOW)
+
+    expected = {}
+    for resource in db.session.execute(select(Resource)).scalars():
+        free = resource_availability(user, resource.id, start, end, now=NOW).free
+        slots = first_slots(resource, free, duration, 3)
+        if slots:
+            expected[resource.name] = slots
+    assert {f.resource.name: f.slots for f in found} == expected
+    assert len(expected) == 6
+
+
+def test_a_search_sends_as_many_statements_for_many_resources_as_for_one(app):
+    user = a_varied_network()
+    window = (rome(2027, 3, 26, 0), rome(2027, 3, 31, 0), timedelta(hours=1))
+    # Once first: the factories' commits expired the user, and reading it again is no part of a
+    # search.
+    find_free_slots(user, select(Resource), *window, now=NOW)
+    sent = []
+
+    def count(*_args):
+        sent.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        find_free_slots(user, select(Resource).where(Resource.name == "Lab"), *window, now=NOW)
+        for_one = len(sent)
+        sent.clear()
+        find_free_slots(user, select(Resource), *window, now=NOW)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(sent) == for_one
