@@ -91,6 +91,7 @@ CLOSED_LABELS = {
 RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MAX_SEARCH_DAYS = 31
 PAST_PER_PAGE = 20
+FIND_PER_PAGE = 20
 # Ids are 32-bit in the database: larger ones name nothing (and PostgreSQL refuses to bind them).
 MAX_ID = 2**31 - 1
 # The years the platform books in; beyond them date arithmetic and time zones overflow.
@@ -970,10 +971,17 @@ def find():
             status = 422
     elif searched:
         status = 422
+    page = page_number()
+    if results is not None:
+        # The search ranks every match; a page shows a screenful of them, the earliest first.
+        page = min(page, max(1, -(-len(results) // FIND_PER_PAGE)))
     return render_template(
         "bookings/find.html",
         form=form,
         results=results,
+        shown=results[(page - 1) * FIND_PER_PAGE : page * FIND_PER_PAGE] if results else [],
+        page=page,
+        per_page=FIND_PER_PAGE,
         slot_url=lambda resource, slot: _booking_link(resource, slot[0], slot[1] - slot[0]),
         zone=catalogue.DEFAULT_TIMEZONE,
     ), status

@@ -499,6 +499,31 @@ def test_the_search_applies_the_catalogue_filters(client, frozen_now):
     assert plant.name in html and microscope.name not in html
 
 
+def test_the_search_shows_its_results_a_page_at_a_time(client, frozen_now):
+    first = make_worked_example_resource(name="Resource 00")
+    for number in range(1, 23):
+        make_worked_example_resource(organisation=first.organisation, name=f"Resource {number:02}")
+    member_logged_in(client, first)
+
+    page_one = find(client).get_data(as_text=True)
+    page_two = find(client, page="2").get_data(as_text=True)
+
+    assert "23 resources have a free slot" in page_one
+    assert page_one.count('class="card find-result"') == 20
+    assert page_two.count('class="card find-result"') == 3
+    assert "Resource 19" in page_one and "Resource 20" in page_two
+    assert 'rel="next"' in page_one and "page=2" in page_one
+
+
+def test_a_page_past_the_last_shows_the_last(client, frozen_now):
+    r = make_worked_example_resource(name="Only one")
+    member_logged_in(client, r)
+
+    html = find(client, page="9").get_data(as_text=True)
+
+    assert "Only one" in html
+
+
 def test_the_search_spans_at_most_31_days(client, frozen_now):
     r = make_worked_example_resource()
     member_logged_in(client, r)
