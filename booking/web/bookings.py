@@ -91,6 +91,7 @@ CLOSED_LABELS = {
 RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MAX_SEARCH_DAYS = 31
 PAST_PER_PAGE = 20
+UPCOMING_PER_PAGE = 50
 FIND_PER_PAGE = 20
 # Ids are 32-bit in the database: larger ones name nothing (and PostgreSQL refuses to bind them).
 MAX_ID = 2**31 - 1
@@ -728,33 +729,45 @@ def _may_cancel(booking: Booking, moment: datetime) -> bool:
     return booking.is_live and booking.end_at > moment
 
 
+def _page_of_bookings(query: Select, order: tuple, page: int, per_page: int) -> tuple[list, int]:
+    """One page of the bookings `query` selects, with their resources, and how many there are."""
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    bookings = db.session.execute(
+        query.order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .options(selectinload(Booking.resource))
+    ).scalars()
+    return list(bookings), total
+
+
 @bp.get("/bookings")
 @login_required
 def mine():
     user = acting_user()
     moment = now()
     mine_only = select(Booking).where(Booking.requester_id == user.id)
-    loading = selectinload(Booking.resource)
-    upcoming = db.session.execute(
-        mine_only.where(Booking.end_at > moment)
-        .order_by(Booking.start_at, Booking.id)
-        .options(loading)
-    ).scalars()
+    upcoming_page = page_number("upcoming_page")
+    upcoming, upcoming_total = _page_of_bookings(
+        mine_only.where(Booking.end_at > moment),
+        (Booking.start_at, Booking.id),
+        upcoming_page,
+        UPCOMING_PER_PAGE,
+    )
     page = page_number()
-    past_query = mine_only.where(Booking.end_at <= moment)
-    past_total = db.session.execute(
-        select(func.count()).select_from(past_query.subquery())
-    ).scalar_one()
-    past = db.session.execute(
-        past_query.order_by(Booking.start_at.desc(), Booking.id.desc())
-        .limit(PAST_PER_PAGE)
-        .offset((page - 1) * PAST_PER_PAGE)
-        .options(loading)
-    ).scalars()
+    past, past_total = _page_of_bookings(
+        mine_only.where(Booking.end_at <= moment),
+        (Booking.start_at.desc(), Booking.id.desc()),
+        page,
+        PAST_PER_PAGE,
+    )
     return render_template(
         "bookings/mine.html",
-        upcoming=list(upcoming),
-        past=list(past),
+        upcoming=upcoming,
+        upcoming_total=upcoming_total,
+        upcoming_page=upcoming_page,
+        upcoming_per_page=UPCOMING_PER_PAGE,
+        past=past,
         past_total=past_total,
         page=page,
         per_page=PAST_PER_PAGE,

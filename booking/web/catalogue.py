@@ -78,8 +78,8 @@ def acting_user() -> User | None:
     return current_user._get_current_object() if current_user.is_authenticated else None
 
 
-def page_number() -> int:
-    page = request.args.get("page", default=1, type=int)
+def page_number(param: str = "page") -> int:
+    page = request.args.get(param, default=1, type=int)
     return min(page, catalogue.MAX_PAGE) if page and page > 0 else 1
 
 

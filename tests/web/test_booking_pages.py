@@ -349,6 +349,20 @@ def test_my_bookings_lists_only_mine(client, frozen_now):
     assert "Their run" not in html
 
 
+def test_my_upcoming_bookings_come_fifty_a_page(client, frozen_now):
+    r = make_worked_example_resource()
+    me = make_user(r.organisation)
+    weekdays = "FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR;COUNT=52"
+    book(me, r, rome(2026, 12, 2, 9), rome(2026, 12, 2, 10), title="Daily run", rrule=weekdays)
+    log_in(client, me)
+
+    first = client.get("/bookings").get_data(as_text=True).split('id="past"')[0]
+    second = client.get("/bookings?upcoming_page=2").get_data(as_text=True).split('id="past"')[0]
+
+    assert first.count("Daily run") == 50 and second.count("Daily run") == 2
+    assert "upcoming_page=2" in first and 'rel="prev"' in second
+
+
 def test_bookings_that_have_ended_are_listed_as_past(client, frozen_now):
     r = make_worked_example_resource()
     me = make_user(r.organisation)
