@@ -23,6 +23,7 @@ from booking.services.locking import in_family, lock_family
 from booking.services.permissions import can_manage_resource, is_owner_member, require_visible
 from booking.services.recurrence import local_starts, parse_rrule
 from booking.services.rules import RuleBook, blocked_span
+from booking.services.text import has_control_characters
 from booking.services.timeutil import LocalTimeProblem, resolve_local, wall_clock_to_utc
 from booking.services.violations import BookingRefused, Violation
 
@@ -106,6 +107,8 @@ def _validate(data: BookingInput) -> None:
         errors["title"] = "is required"
     elif len(data.title.strip()) > MAX_TITLE:
         errors["title"] = f"must be at most {MAX_TITLE} characters"
+    elif has_control_characters(data.title.strip()):
+        errors["title"] = "must be one line of text"
     if len(data.purpose or "") > MAX_PURPOSE:
         errors["purpose"] = f"must be at most {MAX_PURPOSE} characters"
     if isinstance(data.quantity, bool) or not isinstance(data.quantity, int) or data.quantity < 1:

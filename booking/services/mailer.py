@@ -280,6 +280,9 @@ def send_pending(now: datetime, limit: int = 100) -> SendReport:
             # not stop the others; it is retried like a refused one, in case a fix comes first.
             except Exception as error:
                 mail.last_error = f"Not rendered: {type(error).__name__}: {error}"[:500]
+                if isinstance(error, LookupError):
+                    # What it is about no longer exists: no later attempt can make it.
+                    mail.attempts = MAX_ATTEMPTS
                 db.session.commit()
                 report.failed += 1
                 log.exception("Mail %s to %s not rendered", mail.id, mail.recipient_email)

@@ -162,10 +162,10 @@ def _forget_noted_changes(session: Session, transaction) -> None:
 
 
 def manager_recipients(resource: Resource) -> list[User]:
-    """Who decides the resource's requests: its managers, or, when it has none, the admins of the
-    organisation that owns it."""
+    """Who decides the resource's requests: its active managers, or, when it has none, the admins
+    of the organisation that owns it."""
     managers = [user for user in resource.managers if user.active]
-    if resource.managers:
+    if managers:
         return managers
     return list(
         db.session.execute(
@@ -257,7 +257,8 @@ def _content(recipient: User, kind: str, template: str, subject: str, **context)
     """A mail's rendered fields: subject, text, HTML and calendar attachment."""
     context.update(kind=kind, recipient=recipient, preferences_url=external_url("auth.profile"))
     return {
-        "subject": subject[:MAX_SUBJECT],
+        # One line: a title typed with a line break would make the header unsendable.
+        "subject": " ".join(subject.split())[:MAX_SUBJECT],
         "text_body": render_template(f"mail/{template}.txt", **context),
         "html_body": render_template(f"mail/{template}.html", **context),
         "ics": context.get("ics"),

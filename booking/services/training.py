@@ -12,7 +12,7 @@ is queued in the transaction of its change.
 
 from datetime import date, datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import selectinload
 
 from booking.extensions import db
@@ -161,6 +161,18 @@ def _open_for_manager(manager: User, request_id: int) -> TrainingRequest:
     return request
 
 
+def _close(request: TrainingRequest, status: str, now: datetime) -> None:
+    """Mark the open request handled, in the caller's transaction. Only if it is still open: two
+    managers deciding at once must not both win (Conflict for the second)."""
+    closed = db.session.execute(
+        update(TrainingRequest)
+        .where(TrainingRequest.id == request.id, TrainingRequest.status == "open")
+        .values(status=status, handled_at=now)
+    ).rowcount
+    if not closed:
+        raise Conflict(N_("This training request has already been handled."))
+
+
 def grant(
     manager: User, request_id: int, expires_on: date | None = None, *, now: datetime
 ) -> tuple[TrainingRequest, Qualification]:
@@ -168,7 +180,7 @@ def grant(
     request as done."""
     request = _open_for_manager(manager, request_id)
     try:
-        request.status, request.handled_at = "done", now
+        _close(request, "done", now)
         notify.queue_training_granted(request, manager, expires_on, now)
         # The catalogue's grant commits this change and the mail together with the qualification.
         qualification, _created = qualification_service.grant_qualification(
@@ -178,7 +190,7 @@ def grant(
             # The grant met another manager granting the same qualification at that moment: it
             # rolled back (our change and mail too) and updated theirs, so the request is closed
             # and the requester told here.
-            request.status, request.handled_at = "done", now
+            _close(request, "done", now)
             notify.queue_training_granted(request, manager, expires_on, now)
             db.session.commit()
     except BaseException:
@@ -191,7 +203,7 @@ def decline(manager: User, request_id: int, *, now: datetime) -> TrainingRequest
     """Close the request without granting a qualification."""
     request = _open_for_manager(manager, request_id)
     try:
-        request.status, request.handled_at = "declined", now
+        _close(request, "declined", now)
         notify.queue_training_declined(request, manager, now)
         db.session.commit()
     except BaseException:

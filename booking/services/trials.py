@@ -31,6 +31,7 @@ from booking.services.booking import BookingInput, cancel_booking, create_bookin
 from booking.services.catalogue import MAX_ID, N_, OUT_OF_CALENDAR, in_calendar
 from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from booking.services.permissions import can_manage_resource
+from booking.services.text import has_control_characters
 
 TRIAL_KIND = "pilot_installation"
 MAX_TITLE = 200
@@ -165,6 +166,8 @@ def submit(user: User, data: TrialInput, *, now: datetime) -> TrialRequest:
             "Trial requests are for pilot installations only; book this resource directly."
         )
     title = _text(data.title, "title", MAX_TITLE, errors, required=True)
+    if "title" not in errors and has_control_characters(title):
+        errors["title"] = N_("must be one line of text")
     texts = {
         name: _text(getattr(data, name), name, MAX_TEXT, errors)
         for name in ("description", "materials", "safety_notes")

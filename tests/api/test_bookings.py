@@ -196,6 +196,12 @@ def test_a_missing_title_is_invalid(client, r, as_alice):
     assert assert_problem(response, 422)["errors"] == {"title": "is required"}
 
 
+def test_a_title_on_two_lines_is_invalid(client, r, as_alice):
+    body = {"resource_id": r.id, "start": at(9), "end": at(10), "title": "Run\nBcc: x@example.org"}
+    response = client.post("/api/v1/bookings", headers=as_alice, json=body)
+    assert assert_problem(response, 422)["errors"] == {"title": "must be one line of text"}
+
+
 def test_a_quantity_of_zero_is_invalid(client, r, as_alice):
     response = post_booking(client, as_alice, r, at(9), at(10), quantity=0)
     assert "quantity" in assert_problem(response, 422)["errors"]

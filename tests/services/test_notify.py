@@ -194,6 +194,22 @@ def test_a_resource_without_managers_mails_its_organisation_admins(app):
     assert recipients(outbox()) == [("request", admin.email)]
 
 
+def test_a_resource_whose_managers_all_left_mails_its_organisation_admins(resource, manager):
+    admin = make_user(manager.organisation, is_org_admin=True)
+    for former in resource.managers:
+        former.active = False
+    db.session.commit()
+    book(requester(), resource, rome(*WED, 9), rome(*WED, 10))
+    assert recipients(outbox()) == [("request", admin.email)]
+
+
+def test_a_name_with_a_line_break_still_makes_a_one_line_subject(manager, smtp_server):
+    odd = make_resource(manager.organisation, name="Spectro\nmeter", approval="none")
+    book(requester(), odd, rome(*WED, 9), rome(*WED, 10))
+    (received,) = deliver(smtp_server)
+    assert received.message["Subject"] == "Booking confirmed: Measurement (Spectro meter)"
+
+
 def test_a_series_makes_one_mail_with_an_invitation_per_occurrence(open_resource):
     rita = requester()
     outcome = book(rita, open_resource, rome(*WED, 9), rome(*WED, 10), rrule="FREQ=WEEKLY;COUNT=3")

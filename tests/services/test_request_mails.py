@@ -232,6 +232,26 @@ def test_a_decline_that_meets_a_withdrawal_queues_nothing(pilot, rita, manager, 
     assert outbox("trial_declined") == []
 
 
+def test_a_trial_request_reaches_the_organisation_admins_when_no_manager_is_active(
+    pilot, rita, manager, second_manager, owner
+):
+    admin = make_user(owner, is_org_admin=True)
+    for former in (manager, second_manager):
+        former.active = False
+    db.session.commit()
+
+    make_trial(rita, pilot)
+
+    assert recipients(outbox("trial_request")) == [("trial_request", admin.email)]
+
+
+def test_a_trial_title_on_two_lines_is_refused(pilot, rita):
+    with pytest.raises(InvalidInput) as refused:
+        make_trial(rita, pilot, title="Extrusion\nBcc: someone@example.org")
+
+    assert refused.value.errors == {"title": "must be one line of text"}
+
+
 def test_withdrawing_a_trial_mails_the_managers(pilot, rita, manager, second_manager):
     trial = make_trial(rita, pilot)
     trials.withdraw(rita, trial.id, now=NOW)
@@ -378,7 +398,7 @@ def test_an_italian_requester_reads_the_grant_in_italian(clean_room, rita, manag
     training.grant(manager, request.id, date(2027, 6, 30), now=NOW)
     deliver(smtp_server)
     (received,) = smtp_server.to(rita.email)
-    assert received.message["Subject"] == "Formazione accolta: Clean room"
+    assert received.message["Subject"] == "Richiesta di formazione accolta: Clean room"
     assert "Ora sei abilitato/a a prenotare Clean room." in received.text
     assert "La tua abilitazione è valida fino a mercoledì 30 giugno 2027 compreso." in (
         received.text
@@ -409,6 +429,28 @@ def test_a_grant_that_meets_another_at_the_same_moment_mails_the_requester_once(
     (mail,) = outbox("training_granted")
     assert mail.recipient_email == rita.email
     assert "30 June 2027" in mail.text_body
+
+
+def test_a_request_declined_while_another_manager_grants_it_is_not_granted(
+    clean_room, rita, manager, second_manager, monkeypatch
+):
+    request = make_training_request(rita, clean_room)
+    checked_as_open = training._open_for_manager
+
+    def declined_right_after_the_check(user, request_id):
+        found = checked_as_open(user, request_id)
+        if user is manager:
+            training.decline(second_manager, request_id, now=NOW)
+        return found
+
+    monkeypatch.setattr(training, "_open_for_manager", declined_right_after_the_check)
+
+    with pytest.raises(Conflict):
+        training.grant(manager, request.id, now=NOW)
+
+    assert outbox("training_granted") == []
+    assert recipients(outbox("training_declined")) == [("training_declined", rita.email)]
+    assert qualification_service.list_qualifications(manager, clean_room.id) == []
 
 
 def _missing_once(find):
