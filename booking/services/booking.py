@@ -5,6 +5,7 @@ Each action runs in one transaction that first takes the locks of every resource
 writes and commits. A refusal raises BookingRefused carrying every violation.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -192,13 +193,20 @@ def _commit_or_refuse(occupied: list[tuple[datetime, datetime]]) -> None:
 
 
 def create_bookings(
-    actor: User, data: BookingInput, *, now: datetime, on_behalf_of: User | None = None
+    actor: User,
+    data: BookingInput,
+    *,
+    now: datetime,
+    on_behalf_of: User | None = None,
+    within_transaction: Callable[[list[Booking]], None] | None = None,
 ) -> BookingOutcome:
     """Book one interval, or a series, for `actor`; confirmed or pending by the approval policy.
 
     With `on_behalf_of`, a manager of the resource books for that user (a pilot-plant trial they
     scheduled): the booking is the user's, and the rules that depend on who books (qualification,
     quota, duplicates, rate) are checked for them; it is confirmed, since a manager made it.
+    `within_transaction` is called with the new bookings just before the commit, in the same
+    transaction: whatever it raises undoes the booking too.
     """
     _validate(data)
     requester = on_behalf_of or actor
@@ -276,6 +284,8 @@ def create_bookings(
         db.session.add_all(bookings)
         for booking in bookings:
             audit.record(booking, "created", actor, now)
+        if within_transaction is not None:
+            within_transaction(bookings)
         _commit_or_refuse([(o.start, o.end) for o in accepted])
         return BookingOutcome(bookings, series, skipped if accepted else [])
     except BaseException:

@@ -27,7 +27,7 @@ from booking.extensions import db
 from booking.models import Booking, Resource, TrialRequest, User
 from booking.services import catalogue, notify, permissions
 from booking.services.availability import find_free_slots
-from booking.services.booking import BookingInput, cancel_booking, create_bookings
+from booking.services.booking import BookingInput, create_bookings
 from booking.services.catalogue import MAX_ID, N_, OUT_OF_CALENDAR, in_calendar
 from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from booking.services.permissions import can_manage_resource
@@ -296,19 +296,25 @@ def candidate_slots(
 # --- Deciding -----------------------------------------------------------------------------------
 
 
+def _claim(trial_id: int, now: datetime, **values) -> None:
+    """Move the request out of `open`, in the caller's transaction; Conflict if it is no longer
+    open (another manager or the requester decided it meanwhile)."""
+    changed = db.session.execute(
+        update(TrialRequest)
+        .where(TrialRequest.id == trial_id, TrialRequest.status == "open")
+        .values(updated_at=now, **values)
+    ).rowcount
+    if not changed:
+        raise Conflict(DECIDED_MEANWHILE)
+
+
 def _close(
     trial_id: int, now: datetime, queue_mails: Callable[[], object] | None = None, **values
 ) -> None:
     """Move an open request to its final state, with the mails `queue_mails` adds in the same
     transaction; Conflict if someone decided it meanwhile."""
     try:
-        changed = db.session.execute(
-            update(TrialRequest)
-            .where(TrialRequest.id == trial_id, TrialRequest.status == "open")
-            .values(updated_at=now, **values)
-        ).rowcount
-        if not changed:
-            raise Conflict(DECIDED_MEANWHILE)
+        _claim(trial_id, now, **values)
         if queue_mails is not None:
             queue_mails()
         db.session.commit()
@@ -331,7 +337,21 @@ def schedule(manager: User, trial_id: int, start: datetime, *, now: datetime) ->
     end = start + timedelta(minutes=trial.duration_minutes)
     if start < trial.earliest_start or end > trial.latest_end:
         raise InvalidInput({"start": N_("must leave the whole trial inside the requested window")})
-    outcome = create_bookings(
+
+    def scheduled_with(bookings: list[Booking]) -> None:
+        # In the booking's transaction: if another manager scheduled or declined the request, or
+        # the requester withdrew it, meanwhile, the booking is never made and nobody is mailed.
+        db.session.flush()
+        _claim(
+            trial_id,
+            now,
+            status="scheduled",
+            booking_id=bookings[0].id,
+            decided_by_id=manager.id,
+            decision_reason="",
+        )
+
+    create_bookings(
         manager,
         BookingInput(
             resource_id=trial.resource_id,
@@ -342,22 +362,8 @@ def schedule(manager: User, trial_id: int, start: datetime, *, now: datetime) ->
         ),
         now=now,
         on_behalf_of=trial.requester,
+        within_transaction=scheduled_with,
     )
-    booking: Booking = outcome.bookings[0]
-    try:
-        _close(
-            trial_id,
-            now,
-            status="scheduled",
-            booking_id=booking.id,
-            decided_by_id=manager.id,
-            decision_reason="",
-        )
-    except Conflict:
-        # Another manager scheduled or declined it, or the requester withdrew it, while this
-        # booking was being made: the booking must not outlive the request it was made for.
-        cancel_booking(manager, booking.id, now=now, reason=DECIDED_MEANWHILE)
-        raise
     return get_trial(manager, trial_id)
 
 

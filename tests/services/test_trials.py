@@ -4,10 +4,10 @@ of the requester, declining and withdrawing."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from booking.extensions import db
-from booking.models import Booking, BookingAudit, TrialRequest
+from booking.models import Booking, BookingAudit
 from booking.services import trials
 from booking.services.booking import BookingInput, create_bookings
 from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -22,6 +22,7 @@ from tests.requests_factories import (
     make_trial,
     pilot_with_requester,
 )
+from tests.smtp import queued
 
 
 @pytest.fixture
@@ -348,26 +349,23 @@ def test_a_request_is_scheduled_once(pilot):
         trials.schedule(pilot.manager, trial.id, rome(2026, 12, 4, 9), now=NOW)
 
 
-def test_a_request_withdrawn_while_it_was_being_booked_cancels_that_booking(pilot, monkeypatch):
+def test_a_request_withdrawn_while_it_was_being_booked_gets_no_booking_and_no_mail(
+    pilot, monkeypatch
+):
     trial = make_trial(pilot.requester, pilot.resource)
     real_create = trials.create_bookings
 
-    def create_then_withdrawn_meanwhile(*args, **kwargs):
-        outcome = real_create(*args, **kwargs)
-        db.session.execute(
-            update(TrialRequest).where(TrialRequest.id == trial.id).values(status="withdrawn")
-        )
-        db.session.commit()
-        return outcome
+    def withdrawn_after_the_check(*args, **kwargs):
+        trials.withdraw(pilot.requester, trial.id, now=NOW)
+        return real_create(*args, **kwargs)
 
-    monkeypatch.setattr(trials, "create_bookings", create_then_withdrawn_meanwhile)
+    monkeypatch.setattr(trials, "create_bookings", withdrawn_after_the_check)
     with pytest.raises(Conflict):
         trials.schedule(pilot.manager, trial.id, rome(2026, 12, 3, 9), now=NOW)
-    (booking,) = db.session.execute(
-        select(Booking).where(Booking.resource_id == pilot.resource.id)
-    ).scalars()
-    assert booking.status == "cancelled"
-    assert trials.get_trial(pilot.requester, trial.id).booking_id is None
+
+    assert db.session.execute(select(Booking)).scalars().all() == []
+    assert trials.get_trial(pilot.requester, trial.id).status == "withdrawn"
+    assert {mail.kind for mail in queued()} == {"trial_request", "trial_withdrawn"}
 
 
 def test_booking_on_behalf_of_someone_is_for_the_resources_managers(pilot):
