@@ -1,6 +1,5 @@
 """The daily digest of requests awaiting a decision: one mail per manager, once a day."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from booking.models import JobRun
 from booking.services.mailer import send_pending
 from booking.services.notify import update_preferences
 from tests.booking_factories import NOW, book, rome
+from tests.concurrency import at_once
 from tests.factories import make_organisation, make_resource, make_user
 from tests.smtp import outbox
 
@@ -103,22 +103,7 @@ def test_two_schedulers_racing_for_the_digest_send_it_once(app, manager):
     resource = make_resource(manager.organisation, approval="always", managers=[manager])
     requests_on(resource, 2)
     db.session.remove()
-    barrier = threading.Barrier(4)
-    counts: list[int] = []
-
-    def scheduler():
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                counts.append(send_digests(MORNING))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=scheduler) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    counts = at_once(app, *[lambda: send_digests(MORNING)] * 4)
     assert sorted(counts) == [0, 0, 0, 1]
     assert len(digests()) == 1
 

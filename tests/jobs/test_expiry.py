@@ -1,6 +1,5 @@
 """Requests nobody decided expire at their start, or at the resource's decision deadline."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from booking.services.errors import Conflict
 from booking.services.expiry import expire_undecided
 from booking.services.mailer import send_pending
 from tests.booking_factories import book, rome
+from tests.concurrency import at_once
 from tests.factories import make_organisation, make_resource, make_user
 from tests.smtp import methods, outbox
 
@@ -114,33 +114,16 @@ def test_an_approval_and_the_expiry_at_the_same_moment_never_both_win(app, manag
     manager_id = manager.id
     moment = START - timedelta(hours=24)
     db.session.remove()
-    barrier = threading.Barrier(2)
-    outcomes: dict[str, object] = {}
 
-    def approving():
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                approve(db.session.get(User, manager_id), request_id, now=moment)
-                outcomes["approve"] = "won"
-            except Conflict:
-                outcomes["approve"] = "conflict"
-            finally:
-                db.session.remove()
+    def approving() -> str:
+        try:
+            approve(db.session.get(User, manager_id), request_id, now=moment)
+            return "won"
+        except Conflict:
+            return "conflict"
 
-    def expiring():
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                outcomes["expire"] = expire_undecided(moment)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=approving), threading.Thread(target=expiring)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    approved, expired = at_once(app, approving, lambda: expire_undecided(moment))
+    outcomes = {"approve": approved, "expire": expired}
     final = reloaded(request_id).status
     if final == "confirmed":
         assert (outcomes["approve"], outcomes["expire"]) == ("won", [])

@@ -2,7 +2,6 @@
 
 import logging
 import multiprocessing
-import threading
 from datetime import timedelta
 
 from sqlalchemy import select, text
@@ -12,6 +11,7 @@ from booking.models import OutboxMail
 from booking.services import notify
 from booking.services.mailer import MAX_ATTEMPTS, RETRY_AFTER, send_pending
 from tests.booking_factories import NOW, book, rome
+from tests.concurrency import at_once
 from tests.factories import make_organisation, make_resource, make_user
 from tests.jobs.worker import run_job
 from tests.smtp import free_port, outbox
@@ -230,22 +230,7 @@ def _sent_ids() -> list[int]:
 def test_two_senders_at_once_deliver_each_mail_once(app, smtp_server):
     ids = queue(20)
     db.session.remove()
-    barrier = threading.Barrier(2)
-    counts: list[int] = []
-
-    def sender():
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                counts.append(send_pending(NOW).sent)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=sender) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    counts = at_once(app, *[lambda: send_pending(NOW).sent] * 2)
     assert sum(counts) == 20
     assert sorted(r.message["Subject"] for r in smtp_server.received) == sorted(
         f"Mail {n}" for n in range(20)

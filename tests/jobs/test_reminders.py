@@ -1,7 +1,6 @@
 """Reminders before confirmed bookings: once each, whoever runs the job and whenever it comes back."""
 
 import multiprocessing
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from booking.services.booking import cancel_booking
 from booking.services.mailer import send_pending
 from booking.services.notify import update_preferences
 from tests.booking_factories import NOW, book, rome
+from tests.concurrency import at_once
 from tests.factories import make_organisation, make_resource, make_user
 from tests.jobs.worker import run_job
 from tests.smtp import methods, outbox
@@ -145,22 +145,8 @@ def _reminded_once(ids: list[int]) -> bool:
 def test_two_schedulers_in_threads_remind_each_booking_once(app, resource):
     ids = _bookings(resource, 6)
     db.session.remove()
-    barrier = threading.Barrier(2)
-    claimed: list[int] = []
-
-    def scheduler():
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                claimed.extend(send_reminders(DUE + timedelta(hours=6)))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=scheduler) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    claims = at_once(app, *[lambda: send_reminders(DUE + timedelta(hours=6))] * 2)
+    claimed = [booking_id for claim in claims for booking_id in claim]
     assert sorted(claimed) == ids
     assert len(reminders()) == 6
     assert _reminded_once(ids)

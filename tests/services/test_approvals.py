@@ -1,6 +1,5 @@
 """Managers approve and reject requests; approval re-checks the rules and turns competitors away."""
 
-import threading
 from datetime import date
 
 import pytest
@@ -11,6 +10,7 @@ from booking.services.approvals import approve, reject
 from booking.services.errors import Conflict, Forbidden, NotFound
 from booking.services.violations import BookingRefused
 from tests.booking_factories import NOW, book, codes, rome
+from tests.concurrency import at_once
 from tests.factories import (
     make_blackout,
     make_organisation,
@@ -130,30 +130,20 @@ def test_two_managers_approving_competing_requests_at_once_exactly_one_wins(app,
     second = request_for(resource, rome(*WED, 9), rome(*WED, 10)).id
     manager_ids = [manager.id, other_manager.id]
     db.session.rollback()
-    barrier = threading.Barrier(2)
-    outcomes = []
 
-    def decide(manager_id, booking_id):
-        with app.app_context():
-            actor = db.session.get(User, manager_id)
-            db.session.rollback()
-            barrier.wait(timeout=30)
+    def deciding(manager_id: int, booking_id: int):
+        def decide() -> str:
             try:
-                approve(actor, booking_id, now=NOW)
-                outcomes.append("approved")
+                approve(db.session.get(User, manager_id), booking_id, now=NOW)
+                return "approved"
             except (BookingRefused, Conflict) as refusal:
-                outcomes.append(type(refusal).__name__)
-            finally:
-                db.session.remove()
+                return type(refusal).__name__
 
-    threads = [
-        threading.Thread(target=decide, args=pair)
-        for pair in zip(manager_ids, [first, second], strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+        return decide
+
+    outcomes = at_once(
+        app, *(deciding(*pair) for pair in zip(manager_ids, [first, second], strict=True))
+    )
     db.session.rollback()
     statuses = sorted(db.session.get(Booking, i).status for i in (first, second))
     assert statuses == ["confirmed", "rejected"]
