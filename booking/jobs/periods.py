@@ -5,18 +5,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from booking.database import IMMEDIATE
 from booking.extensions import db
 from booking.models import JobRun
-
-
-def begin_write() -> None:
-    """Start a fresh transaction that may write. On SQLite it takes the write lock first (BEGIN
-    IMMEDIATE): a transaction that had read before writing could not write once another
-    scheduler committed. PostgreSQL needs nothing: its row locks and constraints decide."""
-    db.session.rollback()
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.connection(execution_options={IMMEDIATE: True})
+from booking.services.locking import begin_write
 
 
 def claim_period(job: str, period: str, now: datetime) -> JobRun | None:

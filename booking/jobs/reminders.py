@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from booking.extensions import db
-from booking.jobs.periods import begin_write
 from booking.models import Booking
 from booking.services import notify
+from booking.services.locking import begin_write
 from booking.services.mailer import setting
 
 DEFAULT_LEAD_HOURS = 24

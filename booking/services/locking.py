@@ -39,7 +39,7 @@ def lock_family(resource_id: int, timeout_seconds: float) -> list[int]:
     family = select(Resource.id).where(in_family(resource_id)).order_by(Resource.id)
     with _busy_on_timeout():
         if _is_sqlite():
-            _begin_immediate()
+            begin_write()
             ids = list(db.session.execute(family).scalars())
         else:
             _set_lock_timeout(timeout_seconds)
@@ -55,7 +55,7 @@ def lock_resources(resource_ids: Iterable[int], timeout_seconds: float) -> None:
     ids = sorted(set(resource_ids))
     with _busy_on_timeout():
         if _is_sqlite():
-            _begin_immediate()
+            begin_write()
             return
         _set_lock_timeout(timeout_seconds)
         db.session.execute(
@@ -67,11 +67,14 @@ def _is_sqlite() -> bool:
     return db.session.get_bind().dialect.name == "sqlite"
 
 
-def _begin_immediate() -> None:
-    # Begin afresh: a deferred read transaction could not be upgraded to a writer once another
-    # writer has committed, and the state must be read after the lock is held.
+def begin_write() -> None:
+    """Start a fresh transaction that may write. On SQLite it takes the database's write lock
+    first (BEGIN IMMEDIATE): a transaction that had read before writing could not write once
+    another writer committed, and what it decides must be read after the lock is held.
+    PostgreSQL needs nothing here: its row locks and constraints decide."""
     db.session.rollback()
-    db.session.connection(execution_options={IMMEDIATE: True})
+    if _is_sqlite():
+        db.session.connection(execution_options={IMMEDIATE: True})
 
 
 def _set_lock_timeout(timeout_seconds: float) -> None:

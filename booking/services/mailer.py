@@ -32,10 +32,10 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from flask import current_app
 from sqlalchemy import and_, or_, select
 
-from booking.database import IMMEDIATE
 from booking.extensions import db
 from booking.models import OutboxMail
 from booking.services import notify
+from booking.services.locking import begin_write
 
 log = logging.getLogger("booking.mail")
 
@@ -234,14 +234,11 @@ def _due(now: datetime):
 
 def _claim_next(now: datetime) -> OutboxMail | None:
     """Start a transaction holding the oldest due mail, which no other sender can take."""
-    session = db.session
-    session.rollback()
+    begin_write()
     query = select(OutboxMail).where(_due(now)).order_by(OutboxMail.id).limit(1)
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection(execution_options={IMMEDIATE: True})
-    else:
+    if db.session.get_bind().dialect.name != "sqlite":
         query = query.with_for_update(skip_locked=True)
-    return session.execute(query).scalar_one_or_none()
+    return db.session.execute(query).scalar_one_or_none()
 
 
 def _permanent(error: Exception) -> bool:

@@ -49,7 +49,7 @@ def grant_qualification(
     if errors:
         raise InvalidInput(errors)
     granter_id = user.id
-    existing = _qualification_of(resource.id, user_id)
+    existing = qualification_of(resource.id, user_id)
     if existing is None:
         qualification = Qualification(
             resource_id=resource.id,
@@ -58,14 +58,16 @@ def grant_qualification(
             granted_by_id=granter_id,
             created_at=now,
         )
-        db.session.add(qualification)
         try:
+            # A savepoint: losing the race undoes the insert alone, not the caller's changes
+            # made in the same transaction (a training request closed with its mail).
+            with db.session.begin_nested():
+                db.session.add(qualification)
             db.session.commit()
             return qualification, True
         except IntegrityError:
             # Someone granted the same qualification at the same moment: update theirs.
-            db.session.rollback()
-            existing = _qualification_of(resource_id, user_id)
+            existing = qualification_of(resource.id, user_id)
             if existing is None:
                 raise
     existing.expires_on = expires_on
@@ -74,7 +76,8 @@ def grant_qualification(
     return existing, False
 
 
-def _qualification_of(resource_id: int, user_id: int) -> Qualification | None:
+def qualification_of(resource_id: int, user_id: int) -> Qualification | None:
+    """The user's qualification on the resource, valid or not, if they were ever granted one."""
     return db.session.execute(
         select(Qualification).where(
             Qualification.resource_id == resource_id, Qualification.user_id == user_id

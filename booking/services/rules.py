@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from booking.extensions import db
-from booking.models import Blackout, Booking, Qualification, Resource, User
+from booking.models import Blackout, Booking, Resource, User
 from booking.models.bookings import LIVE_STATUSES
 from booking.services import quotas
 from booking.services.permissions import can_manage_resource
+from booking.services.qualifications import qualification_of
 from booking.services.schedule import is_open_throughout, open_intervals
 from booking.services.timeutil import minutes, overlaps
 from booking.services.violations import Violation
@@ -138,12 +139,7 @@ class RuleBook:
     def _qualified(self) -> bool:
         if not self.resource.requires_qualification:
             return True
-        qualification = db.session.execute(
-            select(Qualification).where(
-                Qualification.resource_id == self.resource.id,
-                Qualification.user_id == self.requester.id,
-            )
-        ).scalar_one_or_none()
+        qualification = qualification_of(self.resource.id, self.requester.id)
         today = self.now.astimezone(self.zone).date()
         return qualification is not None and qualification.is_valid_on(today)
 

@@ -43,14 +43,6 @@ _NO_REQUEST_NEEDED = {
 }
 
 
-def _qualification(user: User, resource: Resource) -> Qualification | None:
-    return db.session.execute(
-        select(Qualification).where(
-            Qualification.resource_id == resource.id, Qualification.user_id == user.id
-        )
-    ).scalar_one_or_none()
-
-
 def _open_request(user: User, resource: Resource) -> TrainingRequest | None:
     return db.session.execute(
         select(TrainingRequest)
@@ -70,7 +62,7 @@ def training_state(user: User, resource: Resource, *, now: datetime) -> str:
         return NOT_REQUIRED
     if can_manage_resource(user, resource):
         return MANAGER
-    qualification = _qualification(user, resource)
+    qualification = qualification_service.qualification_of(resource.id, user.id)
     if qualification is not None and qualification.is_valid_on(
         catalogue.local_today(resource, now=now)
     ):
@@ -182,17 +174,10 @@ def grant(
     try:
         _close(request, "done", now)
         notify.queue_training_granted(request, manager, expires_on, now)
-        # The catalogue's grant commits this change and the mail together with the qualification.
+        # The grant commits this change and the mail together with the qualification.
         qualification, _created = qualification_service.grant_qualification(
             manager, request.resource_id, user_id=request.user_id, expires_on=expires_on, now=now
         )
-        if request.status != "done":
-            # The grant met another manager granting the same qualification at that moment: it
-            # rolled back (our change and mail too) and updated theirs, so the request is closed
-            # and the requester told here.
-            _close(request, "done", now)
-            notify.queue_training_granted(request, manager, expires_on, now)
-            db.session.commit()
     except BaseException:
         db.session.rollback()
         raise

@@ -422,8 +422,8 @@ def test_a_grant_that_meets_another_at_the_same_moment_mails_the_requester_once(
     )
     monkeypatch.setattr(
         qualification_service,
-        "_qualification_of",
-        _missing_once(qualification_service._qualification_of),
+        "qualification_of",
+        _missing_once(qualification_service.qualification_of),
     )
     training.grant(manager, request.id, date(2027, 6, 30), now=NOW)
     (mail,) = outbox("training_granted")
