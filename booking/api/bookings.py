@@ -33,7 +33,13 @@ from booking.models.bookings import ON_CONFLICT, STATUSES
 from booking.models.resources import KINDS
 from booking.services import approvals, availability, catalogue, permissions
 from booking.services import booking as booking_service
-from booking.services.booking import MAX_PURPOSE, MAX_TITLE, BookingChange, BookingInput
+from booking.services.booking import (
+    MAX_PURPOSE,
+    MAX_REASON,
+    MAX_TITLE,
+    BookingChange,
+    BookingInput,
+)
 from booking.services.catalogue import MAX_ID, OUT_OF_CALENDAR, in_calendar
 from booking.services.clock import now
 from booking.services.errors import InvalidInput, NotFound
@@ -45,7 +51,6 @@ from booking.services.violations import BookingRefused, Violation
 # Far above any capacity, and inside the database's integers.
 MAX_QUANTITY = 100_000
 MAX_RRULE = 500
-MAX_REASON = 500
 # The longest search window, in minutes: no longer slot can fit in it.
 MAX_DURATION_MINUTES = 31 * 24 * 60
 PATCHABLE = ("start", "end", "quantity", "title", "purpose")

@@ -12,6 +12,7 @@ from booking.models import Booking, Organisation, Resource, User
 from booking.services import audit, permissions
 from booking.services.booking import (
     can_see_booking,
+    decision_reason,
     family_ids,
     get_booking,
     load_resource,
@@ -64,6 +65,7 @@ def approve(actor: User, booking_id: int, *, now: datetime, reason: str = "") ->
 def approve_reporting(actor: User, booking_id: int, *, now: datetime, reason: str = "") -> Approval:
     """As approve(), naming also the competing requests that the approval turned away."""
     _pending_for_manager(actor, booking_id)
+    reason = decision_reason(reason)
     try:
         booking = lock_booking(booking_id)
         if booking is None or booking.status != "pending":
@@ -75,7 +77,7 @@ def approve_reporting(actor: User, booking_id: int, *, now: datetime, reason: st
         before = audit.snapshot(booking)
         booking.status = "confirmed"
         booking.decided_by_id = actor.id
-        booking.decision_reason = reason.strip()[:500]
+        booking.decision_reason = reason
         booking.updated_at = now
         audit.record(booking, "approved", actor, now, before=before, reason=booking.decision_reason)
         db.session.flush()
@@ -133,6 +135,7 @@ def _turn_away_competitors(actor: User, confirmed: Booking, now: datetime) -> li
 def reject(actor: User, booking_id: int, *, now: datetime, reason: str = "") -> Booking:
     """Turn down a pending request, with the manager's reason."""
     _pending_for_manager(actor, booking_id)
+    reason = decision_reason(reason)
     try:
         booking = lock_booking(booking_id)
         if booking is None or booking.status != "pending":
@@ -140,7 +143,7 @@ def reject(actor: User, booking_id: int, *, now: datetime, reason: str = "") -> 
         before = audit.snapshot(booking)
         booking.status = "rejected"
         booking.decided_by_id = actor.id
-        booking.decision_reason = reason.strip()[:500]
+        booking.decision_reason = reason
         booking.updated_at = now
         audit.record(booking, "rejected", actor, now, before=before, reason=booking.decision_reason)
         db.session.commit()

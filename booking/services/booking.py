@@ -30,6 +30,8 @@ from booking.services.violations import BookingRefused, Violation
 
 MAX_TITLE = 200
 MAX_PURPOSE = 5000
+# Why a booking was cancelled, approved or declined, as told to its requester.
+MAX_REASON = 500
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,14 @@ def _rate_category(requester: User, resource: Resource) -> str:
         Organisation, requester.organisation_id, options=[joinedload(Organisation.clusters)]
     )
     return pricing.rate_category(organisation, resource)
+
+
+def decision_reason(reason: str | None) -> str:
+    """The reason given for a decision, trimmed; InvalidInput when it is too long."""
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON:
+        raise InvalidInput({"reason": f"must be at most {MAX_REASON} characters"})
+    return reason
 
 
 def _commit_or_refuse(occupied: list[tuple[datetime, datetime]]) -> None:
@@ -392,6 +402,7 @@ def update_booking(
 def cancel_booking(actor: User, booking_id: int, *, now: datetime, reason: str = "") -> Booking:
     """The requester or a manager cancels a pending or confirmed booking that has not ended."""
     get_booking(actor, booking_id)
+    reason = decision_reason(reason)
     try:
         booking = lock_booking(booking_id)
         _cancel(actor, booking, now=now, reason=reason)
@@ -411,7 +422,7 @@ def _cancel(actor: User, booking: Booking, *, now: datetime, reason: str) -> Non
     withdrawn = booking.status == "pending" and booking.requester_id == actor.id
     booking.status = "cancelled"
     booking.decided_by_id = actor.id
-    booking.decision_reason = (reason or "").strip()[:500]
+    booking.decision_reason = reason
     booking.updated_at = now
     audit.record(
         booking,

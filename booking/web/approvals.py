@@ -16,7 +16,7 @@ from flask_login import login_required
 from booking.models import Booking, Resource
 from booking.services import approvals, audit, catalogue, quotas
 from booking.services import statements as statement_service
-from booking.services.booking import get_booking
+from booking.services.booking import MAX_REASON, get_booking
 from booking.services.catalogue import MAX_ID
 from booking.services.clock import now
 from booking.services.errors import Conflict, Forbidden, InvalidInput
@@ -28,7 +28,6 @@ from booking.web.catalogue import LABELS, acting_user, page_number
 bp = Blueprint("approvals", __name__, url_prefix="/manage")
 
 PER_PAGE = 20
-MAX_REASON = 500
 ACTION_LABELS = {
     "created": _l("Created"),
     "edited": _l("Edited"),

@@ -7,7 +7,7 @@ import pytest
 from booking.extensions import db
 from booking.models import Booking, Qualification, User
 from booking.services.approvals import approve, reject
-from booking.services.errors import Conflict, Forbidden, NotFound
+from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from booking.services.violations import BookingRefused
 from tests.booking_factories import NOW, book, codes, rome
 from tests.concurrency import at_once
@@ -162,3 +162,14 @@ def test_approval_still_requires_the_requesters_qualification(manager):
     with pytest.raises(BookingRefused) as refusal:
         approve(manager, pending.id, now=NOW)
     assert codes(refusal) == ["not_qualified"]
+
+
+def test_a_reason_longer_than_500_characters_is_invalid_input(resource, manager):
+    request = request_for(resource, rome(*WED, 9), rome(*WED, 10))
+
+    with pytest.raises(InvalidInput) as refused:
+        reject(manager, request.id, now=NOW, reason="x" * 501)
+
+    assert refused.value.errors == {"reason": "must be at most 500 characters"}
+    db.session.rollback()
+    assert db.session.get(Booking, request.id).status == "pending"
