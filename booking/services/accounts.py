@@ -1,6 +1,6 @@
 """User accounts: credentials, passwords, profiles, and their administration.
 
-Who manages which accounts (permissions.can_manage_users_of): network admins every account;
+Who manages which accounts (permissions.administers_organisation): network admins every account;
 organisation admins the accounts of their own organisation, except network admins' accounts and
 the network_admin role. Members see only their own account; for an organisation admin, accounts
 of other organisations do not exist (NotFound), while members are refused the user directory
@@ -22,7 +22,7 @@ from booking.models import ApiToken, Organisation, User
 from booking.models.people import LOCALES, ROLES
 from booking.services.errors import Forbidden, InvalidInput, NotFound
 from booking.services.organisations import UNSET, AlreadyTaken
-from booking.services.permissions import can_manage_users_of
+from booking.services.permissions import administers_organisation
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
@@ -74,7 +74,7 @@ def users_query(
     matching `q` in the name or email."""
     require_user_admin(acting)
     if not acting.is_network_admin:
-        if organisation_id is not None and not can_manage_users_of(acting, organisation_id):
+        if organisation_id is not None and not administers_organisation(acting, organisation_id):
             raise Forbidden("Organisation admins see only the accounts of their organisation.")
         organisation_id = acting.organisation_id
     query = select(User).options(selectinload(User.organisation))
@@ -97,14 +97,14 @@ def get_user(acting: User, user_id: int) -> User:
         return acting
     require_user_admin(acting)
     user = db.session.get(User, user_id)
-    if user is None or not can_manage_users_of(acting, user.organisation_id):
+    if user is None or not administers_organisation(acting, user.organisation_id):
         raise NotFound("No such user.")
     return user
 
 
 def require_account_manager(acting: User, user: User) -> None:
     """Forbidden unless `acting` may change `user`'s account (roles, activity, password)."""
-    if not can_manage_users_of(acting, user.organisation_id):
+    if not administers_organisation(acting, user.organisation_id):
         raise Forbidden("Members change their own account on their profile page.")
     if user.is_network_admin and not acting.is_network_admin:
         raise Forbidden("Only network admins may change a network admin's account.")
@@ -136,7 +136,7 @@ def create_user(
     organisation = _organisation(organisation_id, errors)
     if errors:
         raise InvalidInput(errors)
-    if not can_manage_users_of(acting, organisation.id):
+    if not administers_organisation(acting, organisation.id):
         raise Forbidden("Organisation admins create accounts in their own organisation only.")
     if flags["is_network_admin"] and not acting.is_network_admin:
         raise Forbidden("Only network admins may make someone a network admin.")

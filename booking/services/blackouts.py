@@ -1,7 +1,6 @@
 """Blackouts: spans when a resource (or a joint lab with everything inside it) is closed."""
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Select, select
 
@@ -13,6 +12,7 @@ from booking.services.catalogue import (
     get_managed_resource,
     get_resource,
     in_calendar,
+    is_aware,
     valid_id,
 )
 from booking.services.errors import InvalidInput, NotFound
@@ -63,12 +63,6 @@ def upcoming_blackouts(resource: Resource, *, now: datetime, limit: int = 20) ->
     )
 
 
-def _aware(value: Any) -> bool:
-    return (
-        isinstance(value, datetime) and value.tzinfo is not None and value.utcoffset() is not None
-    )
-
-
 def create_blackout(
     user: User | None,
     resource_id: int,
@@ -82,7 +76,7 @@ def create_blackout(
     resource = get_managed_resource(user, resource_id)
     errors: dict[str, str] = {}
     for name, value in (("start", start), ("end", end)):
-        if not _aware(value):
+        if not is_aware(value):
             errors[name] = N_("needs a time zone offset")
         elif not in_calendar(value):
             errors[name] = OUT_OF_CALENDAR

@@ -68,6 +68,11 @@ def valid_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
+def is_aware(value: object) -> bool:
+    """Whether `value` is a datetime that knows its offset from UTC."""
+    return isinstance(value, datetime) and value.utcoffset() is not None
+
+
 def in_calendar(moment: datetime) -> bool:
     """Whether an aware instant lies in the years that the platform can book."""
     return EARLIEST <= moment < LATEST

@@ -89,13 +89,9 @@ def can_manage_resource(user: User | None, resource: Resource) -> bool:
     return user.is_org_admin and user.organisation_id == resource.organisation_id
 
 
-def can_create_resource_for(user: User | None, organisation_id: int) -> bool:
-    if user is None:
-        return False
-    return user.is_network_admin or (user.is_org_admin and user.organisation_id == organisation_id)
-
-
-def can_manage_users_of(user: User | None, organisation_id: int) -> bool:
+def administers_organisation(user: User | None, organisation_id: int) -> bool:
+    """A network admin, or an admin of that organisation: they create its resources, manage its
+    accounts and read its statements."""
     if user is None:
         return False
     return user.is_network_admin or (user.is_org_admin and user.organisation_id == organisation_id)

@@ -345,7 +345,7 @@ def create_resource(user: User | None, data: Mapping[str, Any], *, now: datetime
     if "organisation_id" in data and "organisation_id" not in values:
         raise InvalidInput(errors)
     organisation_id = values.get("organisation_id", user.organisation_id)
-    if not permissions.can_create_resource_for(user, organisation_id):
+    if not permissions.administers_organisation(user, organisation_id):
         raise Forbidden(N_("You may add resources only to your own organisation."))
     organisation = _organisation(organisation_id)
     if organisation is None:
@@ -387,8 +387,8 @@ def update_resource(
         valid_id(new_owner)
         and new_owner != resource.organisation_id
         and not (
-            permissions.can_create_resource_for(user, resource.organisation_id)
-            and permissions.can_create_resource_for(user, new_owner)
+            permissions.administers_organisation(user, resource.organisation_id)
+            and permissions.administers_organisation(user, new_owner)
         )
     ):
         raise Forbidden(N_("You may not move this resource to another organisation."))

@@ -110,12 +110,6 @@ def current_month(now: datetime) -> date:
     return now.astimezone(NETWORK_ZONE).date().replace(day=1)
 
 
-def may_read_organisation_statement(user: User | None, organisation_id: int) -> bool:
-    if user is None:
-        return False
-    return user.is_network_admin or (user.is_org_admin and user.organisation_id == organisation_id)
-
-
 def statement_subjects(user: User) -> Subjects:
     """The organisations and resources whose statements `user` may read, by name."""
     if user.is_network_admin:
@@ -141,12 +135,12 @@ def organisation_statement(user: User, organisation_id: int, month: date) -> Sta
     """The confirmed bookings that the organisation's people made on any resource in `month`."""
     organisation = (
         db.session.get(Organisation, organisation_id)
-        if 0 < organisation_id <= catalogue.MAX_ID
+        if catalogue.valid_id(organisation_id)
         else None
     )
     if organisation is None:
         raise NotFound("No such organisation.")
-    if not may_read_organisation_statement(user, organisation.id):
+    if not permissions.administers_organisation(user, organisation.id):
         raise Forbidden("Only the organisation's admins may read its statements.")
     bookings = _confirmed_in(
         select(Booking).where(Booking.organisation_id == organisation.id), month

@@ -20,7 +20,7 @@ from booking.models import Qualification, Resource, TrainingRequest, User
 from booking.services import catalogue, notify, permissions
 from booking.services import qualifications as qualification_service
 from booking.services.booking import lock_timeout
-from booking.services.catalogue import MAX_ID, N_
+from booking.services.catalogue import N_, valid_id
 from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from booking.services.locking import lock_resources
 from booking.services.permissions import can_manage_resource
@@ -133,7 +133,7 @@ def open_requests(manager: User) -> Select:
 def get_request(user: User, request_id: int) -> TrainingRequest:
     """A training request, for the user who made it and the resource's managers."""
     request = None
-    if 1 <= request_id <= MAX_ID:
+    if valid_id(request_id):
         request = db.session.execute(
             select(TrainingRequest).where(TrainingRequest.id == request_id).options(*_LOADING)
         ).scalar_one_or_none()

@@ -28,7 +28,7 @@ from booking.models import Booking, Resource, TrialRequest, User
 from booking.services import catalogue, notify, permissions
 from booking.services.availability import find_free_slots
 from booking.services.booking import BookingInput, create_bookings
-from booking.services.catalogue import MAX_ID, N_, OUT_OF_CALENDAR, in_calendar
+from booking.services.catalogue import N_, OUT_OF_CALENDAR, in_calendar, is_aware, valid_id
 from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from booking.services.permissions import can_manage_resource
 from booking.services.text import has_control_characters
@@ -86,10 +86,6 @@ def accepts_trials(resource: Resource) -> bool:
 # --- Reading input ------------------------------------------------------------------------------
 
 
-def _aware(value: object) -> bool:
-    return isinstance(value, datetime) and value.utcoffset() is not None
-
-
 def _is_link(text: str) -> bool:
     if len(text) > MAX_LINK or any(c.isspace() for c in text):
         return False
@@ -129,7 +125,7 @@ def _attachments(value: object, errors: dict) -> list[str]:
 def _window(resource: Resource, data: TrialInput, now: datetime, errors: dict) -> None:
     start, end = data.earliest_start, data.latest_end
     for name, value in (("earliest_start", start), ("latest_end", end)):
-        if not _aware(value):
+        if not is_aware(value):
             errors[name] = N_("needs a time zone offset")
         elif not in_calendar(value):
             errors[name] = OUT_OF_CALENDAR
@@ -214,7 +210,7 @@ _LOADING = (
 def get_trial(user: User, trial_id: int) -> TrialRequest:
     """A trial request, for its requester and its resource's managers (NotFound otherwise)."""
     trial = None
-    if 1 <= trial_id <= MAX_ID:
+    if valid_id(trial_id):
         trial = db.session.execute(
             select(TrialRequest).where(TrialRequest.id == trial_id).options(*_LOADING)
         ).scalar_one_or_none()
@@ -330,7 +326,7 @@ def schedule(manager: User, trial_id: int, start: datetime, *, now: datetime) ->
     requester (BookingRefused lists what breaks)."""
     trial = managed_trial(manager, trial_id)
     _require_open(trial)
-    if not _aware(start):
+    if not is_aware(start):
         raise InvalidInput({"start": N_("needs a time zone offset")})
     if not in_calendar(start):
         raise InvalidInput({"start": OUT_OF_CALENDAR})
