@@ -31,9 +31,12 @@ def send_statements(now: datetime) -> int:
             .order_by(User.organisation_id, User.id)
             .options(selectinload(User.organisation))
         ).scalars()
+        # Only resources booked in the month can have a statement: not a query each for the rest.
         owned: dict[int, list[int]] = {}
         for resource_id, organisation_id in db.session.execute(
-            select(Resource.id, Resource.organisation_id).order_by(Resource.name, Resource.id)
+            select(Resource.id, Resource.organisation_id)
+            .where(Resource.id.in_(statements.resources_booked_around(month)))
+            .order_by(Resource.name, Resource.id)
         ):
             owned.setdefault(organisation_id, []).append(resource_id)
         by_organisation: dict[int, list] = {}

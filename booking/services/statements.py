@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import selectinload
 
 from booking.extensions import db
@@ -164,14 +164,24 @@ def resource_statement(user: User, resource_id: int, month: date) -> Statement:
     return Statement("resource", resource.id, resource.name, month, lines)
 
 
-def _confirmed_in(query: Select, month: date) -> list[Booking]:
-    """The confirmed bookings of `query` that start in `month`, each in its resource's zone."""
-    # No zone is more than a day away from UTC: read a day more on each side, then keep those
-    # whose local start falls in the month.
+def _confirmed_around(month: date):
+    """Confirmed bookings that may start in `month` in their resource's zone: no zone is more
+    than a day away from UTC, so those starting from a day before to a day after it."""
     lo = datetime.combine(month, time.min, tzinfo=UTC) - timedelta(days=1)
     hi = datetime.combine(next_month(month), time.min, tzinfo=UTC) + timedelta(days=1)
+    return and_(Booking.status == "confirmed", Booking.start_at >= lo, Booking.start_at < hi)
+
+
+def resources_booked_around(month: date) -> Select:
+    """The ids of the resources that may have a statement line in `month` (a superset: each
+    statement keeps only the bookings whose local start falls in the month)."""
+    return select(Booking.resource_id).where(_confirmed_around(month))
+
+
+def _confirmed_in(query: Select, month: date) -> list[Booking]:
+    """The confirmed bookings of `query` that start in `month`, each in its resource's zone."""
     rows = db.session.execute(
-        query.where(Booking.status == "confirmed", Booking.start_at >= lo, Booking.start_at < hi)
+        query.where(_confirmed_around(month))
         .order_by(Booking.start_at, Booking.id)
         .options(selectinload(Booking.resource), selectinload(Booking.requester))
     ).scalars()
