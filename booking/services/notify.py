@@ -139,8 +139,10 @@ def _queue_noted_changes(session: Session) -> None:
     session.flush()
     groups: dict[tuple, list[_Change]] = defaultdict(list)
     recipients: dict[int, User] = {}
+    # Who decides each resource's requests, looked up once for all the occurrences of a series.
+    deciders: dict[int, list[User]] = {}
     for change in changes:
-        for kind, recipient in _recipients(change):
+        for kind, recipient in _recipients(change, deciders):
             if not wants(recipient, kind):
                 continue
             recipients[recipient.id] = recipient
@@ -180,14 +182,17 @@ def manager_recipients(resource: Resource) -> list[User]:
     )
 
 
-def _recipients(change: _Change) -> list[tuple[str, User]]:
+def _recipients(change: _Change, deciders: dict[int, list[User]]) -> list[tuple[str, User]]:
     """(kind, user) pairs for one change. Managers hear about requests and cancellations, except
-    the one who acted; the requester hears about every decision on their booking."""
+    the one who acted; the requester hears about every decision on their booking. `deciders`
+    keeps manager_recipients by resource id."""
     booking, action = change.booking, change.action
     actor_id = change.actor.id if change.actor else None
 
     def managers(kind: str) -> list[tuple[str, User]]:
-        return [(kind, m) for m in manager_recipients(booking.resource) if m.id != actor_id]
+        if booking.resource_id not in deciders:
+            deciders[booking.resource_id] = manager_recipients(booking.resource)
+        return [(kind, m) for m in deciders[booking.resource_id] if m.id != actor_id]
 
     requester = booking.requester
     if action in ("created", "moved"):
