@@ -11,14 +11,15 @@ from booking.extensions import db
 from booking.models import Booking, Organisation, Resource, User
 from booking.services import audit, permissions
 from booking.services.booking import (
+    RULES_LOADING,
     can_see_booking,
     decision_reason,
-    family_ids,
     get_booking,
     load_resource,
     lock_booking,
 )
 from booking.services.errors import Conflict, Forbidden
+from booking.services.locking import in_family
 from booking.services.permissions import can_manage_resource
 from booking.services.rules import RuleBook
 from booking.services.violations import BookingRefused, Violation
@@ -70,7 +71,8 @@ def approve_reporting(actor: User, booking_id: int, *, now: datetime, reason: st
         booking = lock_booking(booking_id)
         if booking is None or booking.status != "pending":
             raise Conflict("The request was decided meanwhile; reload it.")
-        rules = _approval_rules(actor, booking, load_resource(booking.resource_id), now)
+        resource = load_resource(booking.resource_id)
+        rules = _approval_rules(actor, booking, resource, now)
         violations = rules.check(booking.start_at, booking.end_at, booking.quantity)
         if violations:
             raise BookingRefused(violations)
@@ -81,7 +83,7 @@ def approve_reporting(actor: User, booking_id: int, *, now: datetime, reason: st
         booking.updated_at = now
         audit.record(booking, "approved", actor, now, before=before, reason=booking.decision_reason)
         db.session.flush()
-        turned_away = _turn_away_competitors(actor, booking, now)
+        turned_away = _turn_away_competitors(actor, booking, resource, now)
         db.session.commit()
         return Approval(booking, turned_away)
     except BaseException:
@@ -89,10 +91,12 @@ def approve_reporting(actor: User, booking_id: int, *, now: datetime, reason: st
         raise
 
 
-def _turn_away_competitors(actor: User, confirmed: Booking, now: datetime) -> list[Booking]:
+def _turn_away_competitors(
+    actor: User, confirmed: Booking, resource: Resource, now: datetime
+) -> list[Booking]:
     """Reject, with `slot_taken`, the pending requests of the resource family that the newly
-    confirmed booking leaves without room."""
-    family = family_ids(confirmed.resource_id)
+    confirmed booking (of `resource`) leaves without room."""
+    family = select(Resource.id).where(in_family(confirmed.resource_id))
     competitors = (
         db.session.execute(
             select(Booking)
@@ -107,7 +111,7 @@ def _turn_away_competitors(actor: User, confirmed: Booking, now: datetime) -> li
         .scalars()
         .all()
     )
-    resources = {}
+    resources = {resource.id: resource}
     turned_away = []
     for request in competitors:
         if request.resource_id not in resources:
@@ -227,17 +231,11 @@ def approval_queue(
 
 
 def _resources(ids: set[int]) -> dict[int, Resource]:
-    rows = db.session.execute(
-        select(Resource)
-        .where(Resource.id.in_(ids))
-        .options(
-            selectinload(Resource.opening_hours),
-            selectinload(Resource.managers),
-            selectinload(Resource.co_owners),
-            selectinload(Resource.clusters),
-            selectinload(Resource.children),
-        )
-    ).scalars()
+    rows = (
+        db.session.execute(select(Resource).where(Resource.id.in_(ids)).options(*RULES_LOADING))
+        .unique()
+        .scalars()
+    )
     return {resource.id: resource for resource in rows}
 
 

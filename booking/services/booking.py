@@ -20,7 +20,7 @@ from booking.models import Booking, BookingSeries, Organisation, Resource, User
 from booking.models.bookings import LIVE_STATUSES, ON_CONFLICT
 from booking.services import audit, pricing
 from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from booking.services.locking import in_family, lock_family
+from booking.services.locking import lock_family
 from booking.services.permissions import can_manage_resource, is_owner_member, require_visible
 from booking.services.recurrence import local_starts, parse_rrule
 from booking.services.rules import RuleBook, blocked_span
@@ -75,29 +75,22 @@ def lock_timeout() -> float:
     return current_app.config.get("BOOKING_LOCK_TIMEOUT_SECONDS", 10.0)
 
 
-def family_ids(resource_id: int) -> list[int]:
-    """The resource, its parent and its children: every row whose lock a booking needs."""
-    ids = list(db.session.execute(select(Resource.id).where(in_family(resource_id))).scalars())
-    if resource_id not in ids:
-        raise NotFound("No such resource.")
-    return ids
+# Everything the rules read of a resource: its few managers, co-owners and clusters in the same
+# statement, a joint lab's instruments and the opening hours (which can be many) in their own.
+RULES_LOADING = (
+    selectinload(Resource.opening_hours),
+    joinedload(Resource.managers),
+    joinedload(Resource.co_owners),
+    joinedload(Resource.clusters),
+    selectinload(Resource.children),
+)
 
 
 def load_resource(resource_id: int) -> Resource:
-    """The resource with everything the rules read; its few managers, co-owners and clusters come
-    in the same statement (a joint lab's instruments and the opening hours, which can be many,
-    in statements of their own)."""
+    """The resource with everything the rules read."""
     return (
         db.session.execute(
-            select(Resource)
-            .where(Resource.id == resource_id)
-            .options(
-                selectinload(Resource.opening_hours),
-                joinedload(Resource.managers),
-                joinedload(Resource.co_owners),
-                joinedload(Resource.clusters),
-                selectinload(Resource.children),
-            )
+            select(Resource).where(Resource.id == resource_id).options(*RULES_LOADING)
         )
         .unique()
         .scalar_one()
