@@ -26,7 +26,7 @@ from booking.api.openapi import (
 from booking.api.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, paginated
 from booking.api.problems import problem_response
 from booking.api.schemas import instant, money
-from booking.api.validation import Fields, json_object, query_instant, query_int
+from booking.api.validation import Fields, json_object, query_flag, query_instant, query_int
 from booking.extensions import db
 from booking.models import Booking, Resource, User
 from booking.models.bookings import ON_CONFLICT, STATUSES
@@ -293,13 +293,6 @@ def _choice(name: str, choices: tuple[str, ...]) -> str | None:
     return value
 
 
-def _flag(name: str) -> bool:
-    value = request.args.get(name, "").strip().lower()
-    if value not in ("", "true", "false", "1", "0"):
-        raise InvalidInput({name: "must be true or false"})
-    return value in ("true", "1")
-
-
 def _text(name: str) -> str | None:
     return request.args.get(name, "").strip() or None
 
@@ -313,7 +306,7 @@ def _bookings_query(user: User) -> Select:
     args = _query_values(
         resource_id=lambda: query_int("resource_id", minimum=1, maximum=MAX_ID),
         status=lambda: _choice("status", STATUSES),
-        mine=lambda: _flag("mine"),
+        mine=lambda: query_flag("mine"),
         start=lambda: _utc_instant("from", required=False),
         end=lambda: _utc_instant("to", required=False),
     )

@@ -2,22 +2,15 @@
 
 from booking.api import bp
 from booking.api.auth import api_user, token_required
-from booking.extensions import db
-from booking.models import Booking
 from booking.services import calendar
 from booking.services.catalogue import MAX_ID
-from booking.services.errors import NotFound
-from booking.web.feeds import ics_response
+from booking.web.feeds import booking_calendar_file
 
 
 @bp.get(f"/bookings/<int(max={MAX_ID}):booking_id>.ics")
 @token_required
 def booking_ics(booking_id: int):
-    booking = db.session.get(Booking, booking_id)
-    if booking is None:
-        raise NotFound("No such booking.")
-    body = calendar.single_event_calendar(api_user(), booking)
-    return ics_response(body, booking.updated_at, filename=f"booking-{booking_id}.ics")
+    return booking_calendar_file(api_user(), booking_id)
 
 
 @bp.post("/me/calendar-token")

@@ -20,13 +20,12 @@ from booking.api.openapi import (
 )
 from booking.api.pagination import paginated
 from booking.api.schemas import instant
-from booking.api.validation import Fields, json_object, query_int
+from booking.api.validation import Fields, json_object, query_flag, query_int
 from booking.models import TrainingRequest, TrialRequest
 from booking.models.requests import TRAINING_STATUSES, TRIAL_STATUSES
 from booking.services import training, trials
 from booking.services.catalogue import MAX_ID
 from booking.services.clock import now
-from booking.services.errors import InvalidInput
 
 # --- JSON shapes -------------------------------------------------------------------------------
 
@@ -98,13 +97,6 @@ def _optional_body() -> dict:
     return json_object() if request.data else {}
 
 
-def _flag(name: str) -> bool:
-    value = request.args.get(name, "").strip().lower()
-    if value not in ("", "true", "false", "1", "0"):
-        raise InvalidInput({name: "must be true or false"})
-    return value in ("true", "1")
-
-
 def _trial_input(payload: dict) -> trials.TrialInput:
     fields = Fields(payload)
     resource_id = fields.integer("resource_id", required=True, minimum=1, maximum=MAX_ID)
@@ -147,7 +139,7 @@ def create_trial_request():
 @token_required
 def list_trial_requests():
     resource_id = query_int("resource_id", minimum=1, maximum=MAX_ID)
-    if resource_id is not None or _flag("managed"):
+    if resource_id is not None or query_flag("managed"):
         query = trials.trials_for_managers(api_user(), resource_id=resource_id)
     else:
         query = trials.my_trials(api_user())
@@ -210,7 +202,7 @@ def create_training_request(id: int):
 @bp.get("/training-requests")
 @token_required
 def list_training_requests():
-    if _flag("managed"):
+    if query_flag("managed"):
         query = training.open_requests(api_user())
     else:
         query = training.my_requests(api_user())

@@ -6,11 +6,11 @@ from typing import Any
 from flask import request
 
 from booking.api.problems import ApiProblem
+from booking.services.catalogue import FIRST_YEAR, LAST_YEAR
 from booking.services.errors import InvalidInput
 
 _MISSING = object()
 # Far enough for any booking; keeps date arithmetic (buffers, horizons) clear of datetime's limits.
-FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 def json_object() -> dict[str, Any]:
@@ -194,3 +194,11 @@ def query_int(
     if maximum is not None and value > maximum:
         raise InvalidInput({name: f"must be at most {maximum}"})
     return value
+
+
+def query_flag(name: str) -> bool:
+    """A true/false query argument (true, false, 1, 0; absent is false)."""
+    value = request.args.get(name, "").strip().lower()
+    if value not in ("", "true", "false", "1", "0"):
+        raise InvalidInput({name: "must be true or false"})
+    return value in ("true", "1")

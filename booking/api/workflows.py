@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import Response, request
+from flask import request
 
 from booking.api import bp
 from booking.api.auth import api_user, token_required
@@ -16,6 +16,7 @@ from booking.services import audit, catalogue, quotas, statements
 from booking.services import booking as booking_service
 from booking.services.clock import now
 from booking.services.errors import InvalidInput, NotFound
+from booking.web.approvals import statement_download
 
 # Snapshot fields that hold instants: printed in UTC with Z, as every instant of the API.
 _INSTANT_FIELDS = ("start", "end")
@@ -52,14 +53,6 @@ def _id(value: int, what: str) -> int:
     return value
 
 
-def _csv(statement: statements.Statement) -> Response:
-    return Response(
-        statements.to_csv(statement),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{statement.filename}"'},
-    )
-
-
 @bp.get("/audit")
 @token_required
 def audit_history():
@@ -91,14 +84,16 @@ def resource_quota(id: int):
 @token_required
 def organisation_statement(id: int):
     month = statements.parse_month(request.args.get("month"))
-    return _csv(statements.organisation_statement(api_user(), _id(id, "organisation"), month))
+    return statement_download(
+        statements.organisation_statement(api_user(), _id(id, "organisation"), month)
+    )
 
 
 @bp.get("/statements/resources/<int:id>")
 @token_required
 def resource_statement(id: int):
     month = statements.parse_month(request.args.get("month"))
-    return _csv(statements.resource_statement(api_user(), _id(id, "resource"), month))
+    return statement_download(statements.resource_statement(api_user(), _id(id, "resource"), month))
 
 
 # --- OpenAPI -----------------------------------------------------------------------------------

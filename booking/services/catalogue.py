@@ -57,9 +57,10 @@ MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000
 # Ids are 32-bit in the database: a larger one names nothing, and PostgreSQL refuses to bind it.
 MAX_ID = 2**31 - 1
-# Outside these bounds nothing is booked, and converting between time zones may overflow.
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+# Outside these years nothing is booked, and converting between time zones may overflow.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+EARLIEST = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC)
+LATEST = datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC)
 OUT_OF_CALENDAR = N_("must lie between the years 1900 and 2999")
 NOT_A_KIND = N_("must be instrument, pilot_installation or joint_lab")
 

@@ -28,7 +28,6 @@ from booking.services.quotas import next_month
 
 # Where the network is; the zone of "this month" when no resource says otherwise.
 NETWORK_ZONE = ZoneInfo("Europe/Rome")
-FIRST_YEAR, LAST_YEAR = 1900, 2999
 BAD_MONTH = "must be a month written YYYY-MM"
 HEADER = (
     "booking_id",
@@ -100,7 +99,7 @@ def parse_month(text: str | None) -> date:
     if match is None:
         raise InvalidInput({"month": BAD_MONTH})
     year, month = int(match.group(1)), int(match.group(2))
-    if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
+    if not (catalogue.FIRST_YEAR <= year <= catalogue.LAST_YEAR and 1 <= month <= 12):
         raise InvalidInput({"month": BAD_MONTH})
     return date(year, month, 1)
 

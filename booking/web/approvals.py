@@ -174,7 +174,7 @@ def statements():
     ), 422 if month_error else 200
 
 
-def _csv_download(statement: statement_service.Statement) -> Response:
+def statement_download(statement: statement_service.Statement) -> Response:
     return Response(
         statement_service.to_csv(statement),
         mimetype="text/csv",
@@ -196,7 +196,7 @@ def organisation_statement(organisation_id: int):
     month = _month_or_none()
     if month is None:
         return redirect(url_for("approvals.statements"))
-    return _csv_download(
+    return statement_download(
         statement_service.organisation_statement(acting_user(), organisation_id, month)
     )
 
@@ -207,7 +207,9 @@ def resource_statement(resource_id: int):
     month = _month_or_none()
     if month is None:
         return redirect(url_for("approvals.statements"))
-    return _csv_download(statement_service.resource_statement(acting_user(), resource_id, month))
+    return statement_download(
+        statement_service.resource_statement(acting_user(), resource_id, month)
+    )
 
 
 # --- Pieces of other pages ---------------------------------------------------------------------

@@ -62,6 +62,7 @@ from booking.services.booking import (
     get_booking,
     update_booking,
 )
+from booking.services.catalogue import FIRST_YEAR, LAST_YEAR, MAX_ID
 from booking.services.clock import now
 from booking.services.errors import Conflict, InvalidInput
 from booking.services.locking import ResourceBusy
@@ -94,9 +95,7 @@ PAST_PER_PAGE = 20
 UPCOMING_PER_PAGE = 50
 FIND_PER_PAGE = 20
 # Ids are 32-bit in the database: larger ones name nothing (and PostgreSQL refuses to bind them).
-MAX_ID = 2**31 - 1
 # The years the platform books in; beyond them date arithmetic and time zones overflow.
-FIRST_YEAR, LAST_YEAR = 1900, 2999
 MAX_UNITS = 100_000
 
 
@@ -150,7 +149,8 @@ def _bookable_year(day: date | None) -> bool:
     return day is None or FIRST_YEAR <= day.year <= LAST_YEAR
 
 
-def _in_calendar(form, field):
+def in_bookable_years(form, field):
+    """WTForms validator: a date in the years the platform books."""
     if not _bookable_year(field.data):
         raise ValidationError(
             _("Choose a date from %(first)d to %(last)d.", first=FIRST_YEAR, last=LAST_YEAR)
@@ -175,7 +175,7 @@ class _BookingFields(FlaskForm):
     """What a booking and a change of it have in common; times are the resource's wall clock."""
 
     date = DateField(
-        _l("Date"), validators=[InputRequired(message=_l("Choose a date.")), _in_calendar]
+        _l("Date"), validators=[InputRequired(message=_l("Choose a date.")), in_bookable_years]
     )
     start = TimeField(_l("From"), validators=[InputRequired(message=_l("Choose a start time."))])
     end = TimeField(
@@ -185,7 +185,7 @@ class _BookingFields(FlaskForm):
     )
     end_date = DateField(
         _l("Ends on another day"),
-        validators=[Optional(), _in_calendar],
+        validators=[Optional(), in_bookable_years],
         description=_l("Only for bookings over several days."),
     )
     quantity = IntegerField(
@@ -249,7 +249,7 @@ class BookingForm(_BookingFields):
         validators=[
             _RequiredWhenRepeating("until", _l("Choose the last day.")),
             Optional(),
-            _in_calendar,
+            in_bookable_years,
         ],
     )
     on_conflict = RadioField(
@@ -879,10 +879,10 @@ class FindForm(FlaskForm):
     organisation = SelectField(_l("Organisation"), default="")
     city = SelectField(_l("City"), default="")
     start_date = DateField(
-        _l("From"), validators=[InputRequired(message=_l("Choose a date.")), _in_calendar]
+        _l("From"), validators=[InputRequired(message=_l("Choose a date.")), in_bookable_years]
     )
     end_date = DateField(
-        _l("To"), validators=[InputRequired(message=_l("Choose a date.")), _in_calendar]
+        _l("To"), validators=[InputRequired(message=_l("Choose a date.")), in_bookable_years]
     )
     hours = IntegerField(
         _l("Hours"),

@@ -16,8 +16,9 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from booking.extensions import db
-from booking.models import Booking, Resource, User
+from booking.models import Resource, User
 from booking.services import calendar
+from booking.services.booking import get_booking
 from booking.services.catalogue import MAX_ID
 from booking.services.clock import now
 from booking.services.errors import NotFound
@@ -90,10 +91,13 @@ def resource(resource_id: int):
 @login_required
 def booking(booking_id: int):
     """ "Add to calendar": one booking as a file to open in a calendar application."""
-    found = db.session.get(Booking, booking_id)
-    if found is None:
-        raise NotFound("No such booking.")
-    body = calendar.single_event_calendar(acting_user(), found)
+    return booking_calendar_file(acting_user(), booking_id)
+
+
+def booking_calendar_file(user: User, booking_id: int) -> Response:
+    """One booking as a calendar file to download, for those who may see it (NotFound else)."""
+    found = get_booking(user, booking_id)
+    body = calendar.single_event_calendar(user, found)
     return ics_response(body, found.updated_at, filename=f"booking-{booking_id}.ics")
 
 

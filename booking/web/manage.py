@@ -48,8 +48,9 @@ def _navigation():
     return {"manages_resources": lambda: catalogue.manages_anything(acting_user())}
 
 
-def _show_errors(form: FlaskForm, errors: dict[str, str], renamed: dict[str, str]) -> None:
-    """Put each of the service's errors next to the form field it concerns."""
+def errors_on_form(form: FlaskForm, errors: dict[str, str], renamed: dict[str, str]) -> None:
+    """Put each of the service's errors next to the form field it concerns (`renamed`: service
+    field → form field), translated; the others above the form."""
     for key, message in errors.items():
         field = form._fields.get(renamed.get(key, key))
         if isinstance(field, Field):
@@ -271,7 +272,7 @@ def new_resource():
             try:
                 created = resource_service.create_resource(user, data, now=now())
             except InvalidInput as error:
-                _show_errors(form, error.errors, _RATE_FIELDS)
+                errors_on_form(form, error.errors, _RATE_FIELDS)
             else:
                 flash(_("The resource has been added."), "success")
                 return redirect(url_for("catalogue.resource", resource_id=created.id))
@@ -301,7 +302,7 @@ def edit_resource(resource_id: int):
             try:
                 resource_service.update_resource(user, resource.id, data, now=now())
             except InvalidInput as error:
-                _show_errors(form, error.errors, _RATE_FIELDS)
+                errors_on_form(form, error.errors, _RATE_FIELDS)
             else:
                 flash(_("The resource has been saved."), "success")
                 return redirect(url_for("catalogue.resource", resource_id=resource.id))
@@ -354,7 +355,7 @@ def opening_hours(resource_id: int):
             try:
                 hours_service.set_opening_hours(user, resource.id, weekly, now=now())
             except InvalidInput as error:
-                _show_errors(form, error.errors, {f"weekly.{day}": day for day in DAYS})
+                errors_on_form(form, error.errors, {f"weekly.{day}": day for day in DAYS})
             else:
                 flash(_("The opening hours have been saved."), "success")
                 return redirect(url_for("catalogue.resource", resource_id=resource.id))
@@ -396,7 +397,7 @@ def blackouts(resource_id: int):
                     user, resource.id, reason=form.reason.data or "", now=now(), **moments
                 )
             except InvalidInput as error:
-                _show_errors(form, error.errors, {})
+                errors_on_form(form, error.errors, {})
             else:
                 flash(_("The blackout has been added."), "success")
                 return redirect(url_for("manage.blackouts", resource_id=resource.id))
@@ -440,7 +441,7 @@ def qualifications(resource_id: int):
                     user, resource.id, user_id=ids[0], expires_on=form.expires_on.data, now=now()
                 )
             except InvalidInput as error:
-                _show_errors(form, error.errors, {"user_id": "email"})
+                errors_on_form(form, error.errors, {"user_id": "email"})
             else:
                 flash(_("The qualification has been recorded."), "success")
                 return redirect(url_for("manage.qualifications", resource_id=resource.id))

@@ -29,23 +29,24 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    ValidationError,
 )
 
 from booking.extensions import db
 from booking.models import Resource, TrialRequest
 from booking.services import catalogue, training, trials
+from booking.services.catalogue import MAX_ID
 from booking.services.clock import now
 from booking.services.errors import Conflict, InvalidInput
 from booking.services.locking import ResourceBusy
 from booking.services.permissions import can_manage_resource
 from booking.services.violations import BookingRefused
+from booking.web.bookings import in_bookable_years
 from booking.web.catalogue import acting_user, local_span, page_number
+from booking.web.manage import errors_on_form
 
 bp = Blueprint("requests", __name__)
 
 PER_PAGE = 30
-FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 TRIAL_STATUS = {
     "open": _l("Open: awaiting the managers"),
@@ -83,23 +84,6 @@ def training_need(resource: Resource) -> str | None:
     return None if user is None else training.training_state(user, resource, now=now())
 
 
-def _show_errors(form: FlaskForm, errors: dict[str, str], renamed: dict[str, str]) -> None:
-    """Each of the service's errors next to the form field it concerns, translated."""
-    for key, message in errors.items():
-        target = form._fields.get(renamed.get(key, key))
-        if isinstance(target, Field):
-            target.errors = [*target.errors, _(message)]
-        else:
-            form.form_errors.append(_(message))
-
-
-def _in_calendar(form, field):
-    if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
-        raise ValidationError(
-            _("Choose a date from %(first)d to %(last)d.", first=FIRST_YEAR, last=LAST_YEAR)
-        )
-
-
 def _at_resource(resource: Resource, form_field: Field, moment: datetime) -> datetime | None:
     """The wall-clock time typed in `form_field` as an instant at the resource, or None with an
     error on the field when the clocks skip that time."""
@@ -122,13 +106,13 @@ class TrialForm(FlaskForm):
         format="%Y-%m-%dT%H:%M",
         validators=[
             InputRequired(message=_l("Say from when the trial could start.")),
-            _in_calendar,
+            in_bookable_years,
         ],
     )
     latest = DateTimeLocalField(
         _l("Latest end"),
         format="%Y-%m-%dT%H:%M",
-        validators=[InputRequired(message=_l("Say by when it must be over.")), _in_calendar],
+        validators=[InputRequired(message=_l("Say by when it must be over.")), in_bookable_years],
     )
     hours = IntegerField(
         _l("Hours"),
@@ -189,7 +173,7 @@ def _default_window(form: TrialForm, resource: Resource, moment: datetime) -> No
     form.latest.data = datetime.combine(today + timedelta(days=7), time(18))
 
 
-@bp.route("/resources/<int(max=2147483647):resource_id>/trial", methods=["GET", "POST"])
+@bp.route(f"/resources/<int(max={MAX_ID}):resource_id>/trial", methods=["GET", "POST"])
 @login_required
 def new_trial(resource_id: int):
     user = acting_user()
@@ -220,7 +204,7 @@ def new_trial(resource_id: int):
             try:
                 trial = trials.submit(user, data, now=moment)
             except InvalidInput as error:
-                _show_errors(
+                errors_on_form(
                     form,
                     error.errors,
                     {
@@ -281,7 +265,7 @@ def manage_trials():
 class ScheduleForm(FlaskForm):
     # A slot chosen among those offered, as an ISO instant; otherwise the typed date and time.
     slot = HiddenField()
-    date = DateField(_l("Date"), validators=[Optional(), _in_calendar])
+    date = DateField(_l("Date"), validators=[Optional(), in_bookable_years])
     start = TimeField(_l("Start"), validators=[Optional()])
 
     def validate(self, extra_validators=None) -> bool:
@@ -330,7 +314,7 @@ def _render_trial(
     ), status
 
 
-@bp.get("/trials/<int(max=2147483647):trial_id>")
+@bp.get(f"/trials/<int(max={MAX_ID}):trial_id>")
 @login_required
 def trial(trial_id: int):
     return _render_trial(trials.get_trial(acting_user(), trial_id))
@@ -349,7 +333,7 @@ def _chosen_start(form: ScheduleForm, resource: Resource) -> datetime | None:
     return _at_resource(resource, form.start, datetime.combine(form.date.data, form.start.data))
 
 
-@bp.post("/trials/<int(max=2147483647):trial_id>/schedule")
+@bp.post(f"/trials/<int(max={MAX_ID}):trial_id>/schedule")
 @login_required
 def schedule_trial(trial_id: int):
     user = acting_user()
@@ -370,7 +354,7 @@ def schedule_trial(trial_id: int):
             ]
             status = 409
         except InvalidInput as error:
-            _show_errors(form, error.errors, {"start": "date"})
+            errors_on_form(form, error.errors, {"start": "date"})
         except (Conflict, ResourceBusy) as error:
             flash(_(error.detail), "error")
             return redirect(url_for("requests.trial", trial_id=trial_id))
@@ -381,7 +365,7 @@ def schedule_trial(trial_id: int):
     return _render_trial(trial, schedule_form=form, refusal=refusal, status=status)
 
 
-@bp.post("/trials/<int(max=2147483647):trial_id>/decline")
+@bp.post(f"/trials/<int(max={MAX_ID}):trial_id>/decline")
 @login_required
 def decline_trial(trial_id: int):
     user = acting_user()
@@ -391,7 +375,7 @@ def decline_trial(trial_id: int):
         try:
             trials.decline(user, trial_id, form.reason.data, now=now())
         except InvalidInput as error:
-            _show_errors(form, error.errors, {})
+            errors_on_form(form, error.errors, {})
         except Conflict as error:
             flash(_(error.detail), "error")
             return redirect(url_for("requests.trial", trial_id=trial_id))
@@ -402,7 +386,7 @@ def decline_trial(trial_id: int):
     return _render_trial(trial, decline_form=form, status=422)
 
 
-@bp.post("/trials/<int(max=2147483647):trial_id>/withdraw")
+@bp.post(f"/trials/<int(max={MAX_ID}):trial_id>/withdraw")
 @login_required
 def withdraw_trial(trial_id: int):
     try:
@@ -417,7 +401,7 @@ def withdraw_trial(trial_id: int):
 # --- Training -----------------------------------------------------------------------------------
 
 
-@bp.post("/resources/<int(max=2147483647):resource_id>/training")
+@bp.post(f"/resources/<int(max={MAX_ID}):resource_id>/training")
 @login_required
 def ask_training(resource_id: int):
     try:
@@ -434,7 +418,7 @@ def ask_training(resource_id: int):
 class GrantForm(FlaskForm):
     expires_on = DateField(
         _l("Valid until"),
-        validators=[Optional(), _in_calendar],
+        validators=[Optional(), in_bookable_years],
         description=_l("Empty: no expiry."),
     )
 
@@ -454,7 +438,7 @@ def manage_training():
     )
 
 
-@bp.post("/manage/training/<int(max=2147483647):request_id>/grant")
+@bp.post(f"/manage/training/<int(max={MAX_ID}):request_id>/grant")
 @login_required
 def grant_training(request_id: int):
     form = GrantForm()
@@ -483,7 +467,7 @@ def grant_training(request_id: int):
     return redirect(url_for("requests.manage_training"))
 
 
-@bp.post("/manage/training/<int(max=2147483647):request_id>/decline")
+@bp.post(f"/manage/training/<int(max={MAX_ID}):request_id>/decline")
 @login_required
 def decline_training(request_id: int):
     try:
