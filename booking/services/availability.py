@@ -23,6 +23,7 @@ from booking.services.errors import InvalidInput
 from booking.services.permissions import (
     can_manage_resource,
     require_visible,
+    sees_booking_details,
     visible_resources_clause,
 )
 from booking.services.schedule import open_intervals
@@ -237,11 +238,7 @@ def _entry(booking: Row, viewer: User, manages: bool) -> dict:
     """A booking as others see it: in full for its requester, their organisation and managers;
     otherwise only that the time is taken."""
     entry = {"start": booking.start_at, "end": booking.end_at, "quantity": booking.quantity}
-    if (
-        manages
-        or booking.requester_id == viewer.id
-        or booking.organisation_id == viewer.organisation_id
-    ):
+    if sees_booking_details(viewer, booking, manages):
         entry.update(booking_id=booking.id, title=booking.title)
     else:
         entry.update(booking_id=None, title=None)

@@ -33,7 +33,11 @@ from booking.extensions import db
 from booking.models import Booking, BookingAudit, Resource, User
 from booking.models.bookings import LIVE_STATUSES
 from booking.services.booking import can_see_booking, get_booking
-from booking.services.permissions import can_manage_resource, require_visible
+from booking.services.permissions import (
+    can_manage_resource,
+    require_visible,
+    sees_booking_details,
+)
 
 PRODID = "-//Emilia-Romagna innovation network//Research infrastructure booking//EN"
 # How far back the feeds reach: cancellations in that span stay in the personal feed (as
@@ -305,15 +309,6 @@ def personal_feed(user: User, now: datetime) -> Feed:
     return Feed(calendar.to_ical(), last_modified)
 
 
-def _detailed_for(viewer: User, booking: Booking, manages: bool) -> bool:
-    """As in availability: the requester, their organisation and the resource's managers."""
-    return (
-        manages
-        or booking.requester_id == viewer.id
-        or booking.organisation_id == viewer.organisation_id
-    )
-
-
 def resource_feed(viewer: User, resource: Resource | None, now: datetime) -> Feed:
     """A resource's pending and confirmed bookings from 30 days ago up to its booking horizon;
     other organisations' bookings only as "Busy". NotFound if `viewer` may not see it."""
@@ -329,7 +324,7 @@ def resource_feed(viewer: User, resource: Resource | None, now: datetime) -> Fee
     manages = can_manage_resource(viewer, resource)
     calendar = _feed_calendar(resource.name)
     for booking in shown:
-        detailed = _detailed_for(viewer, booking, manages)
+        detailed = sees_booking_details(viewer, booking, manages)
         url = booking_url(booking) if can_see_booking(viewer, booking) else resource_url(resource)
         calendar.add_component(
             booking_event(booking, detailed=detailed, url=url, sequence=numbers[booking.id])

@@ -89,6 +89,17 @@ def can_manage_resource(user: User | None, resource: Resource) -> bool:
     return user.is_org_admin and user.organisation_id == resource.organisation_id
 
 
+def sees_booking_details(viewer: User, booking, manages_resource: bool) -> bool:
+    """Whether `viewer` sees who booked and why (a booking, or any row with its requester_id and
+    organisation_id): the requester, their organisation and the resource's managers. Everyone
+    else who sees the resource learns only that the time is taken."""
+    return (
+        manages_resource
+        or booking.requester_id == viewer.id
+        or booking.organisation_id == viewer.organisation_id
+    )
+
+
 def administers_organisation(user: User | None, organisation_id: int) -> bool:
     """A network admin, or an admin of that organisation: they create its resources, manage its
     accounts and read its statements."""

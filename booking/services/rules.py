@@ -16,7 +16,7 @@ from booking.extensions import db
 from booking.models import Blackout, Booking, Resource, User
 from booking.models.bookings import LIVE_STATUSES
 from booking.services import quotas
-from booking.services.permissions import can_manage_resource
+from booking.services.permissions import can_manage_resource, sees_booking_details
 from booking.services.qualifications import qualification_of
 from booking.services.schedule import is_open_throughout, open_intervals
 from booking.services.timeutil import minutes, overlaps
@@ -242,13 +242,7 @@ class RuleBook:
         ]
 
     def _visible_id(self, held: Held) -> int | None:
-        if (
-            self.viewer_manages
-            or held.requester_id == self.viewer.id
-            or held.organisation_id == self.viewer.organisation_id
-        ):
-            return held.id
-        return None
+        return held.id if sees_booking_details(self.viewer, held, self.viewer_manages) else None
 
     def calendar_violations(self, start: datetime, end: datetime, quantity: int) -> list[Violation]:
         """Overlap, capacity and buffers on the resource itself; its joint lab and contents."""

@@ -123,6 +123,7 @@ def _render_profile(profile_form: ProfileForm, password_form: PasswordForm):
         password_form=password_form,
         min_password_length=accounts.MIN_PASSWORD_LENGTH,
         mail_kinds=notify.MAIL_KINDS,
+        mail_wanted={kind for kind in notify.MAIL_KINDS if notify.wants(current_user, kind)},
     )
 
 
