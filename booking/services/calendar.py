@@ -398,11 +398,3 @@ def invitation(booking: Booking, method: str, sequence: int | None = None) -> by
     if sequence is None:
         sequence = sequences([booking.id])[booking.id]
     return _single(booking, method, sequence)
-
-
-def invitations(items: Iterable[tuple[Booking, str]]) -> list[bytes]:
-    """`invitation` for each (booking, method), with one query for all: for a mail about a
-    whole series."""
-    pairs = list(items)
-    numbers = sequences(booking.id for booking, _method in pairs)
-    return [_single(booking, method, numbers[booking.id]) for booking, method in pairs]

@@ -50,7 +50,7 @@ from booking.models import (
     User,
 )
 from booking.services.audit import RecordedBooking, as_recorded
-from booking.services.calendar import invitation, invitations, sequences_at
+from booking.services.calendar import invitation, sequences, sequences_at
 from booking.services.errors import InvalidInput
 
 # Kinds of mail, each one preference a user can turn off; labels for the profile page.
@@ -292,17 +292,10 @@ def _method(booking: Booking | RecordedBooking) -> str:
     return "REQUEST" if booking.is_live else "CANCEL"
 
 
-def _calendar(bookings: list[Booking]) -> str:
+def _calendar(bookings: list[Booking | RecordedBooking], sequences: list[int]) -> str:
     """The iCalendar attachment: one invitation per booking (METHOD:REQUEST while it is live,
-    METHOD:CANCEL once it is not), as an iCalendar stream (RFC 5545 §3.4) that the mailer
-    attaches as one file each."""
-    _allow_links_outside_requests()
-    pairs = [(booking, _method(booking)) for booking in bookings]
-    return "".join(part.decode("utf-8") for part in invitations(pairs))
-
-
-def _recorded_calendar(bookings: list[RecordedBooking], sequences: list[int]) -> str:
-    """`_calendar` of bookings as a change left them, each with its SEQUENCE as of then."""
+    METHOD:CANCEL once it is not), each with its SEQUENCE, as an iCalendar stream (RFC 5545
+    §3.4) that the mailer attaches as one file each."""
     _allow_links_outside_requests()
     return "".join(
         invitation(booking, _method(booking), sequence).decode("utf-8")
@@ -454,7 +447,7 @@ def render_pending(mail: OutboxMail) -> None:
     if missing:
         raise LookupError(f"history entries {sorted(missing)} of mail {mail.id} are gone")
     entries = [found[entry_id] for entry_id in entry_ids]
-    sequences = sequences_at(entries)
+    numbers = sequences_at(entries)
     content = _booking_content(
         mail.kind,
         change["action"],
@@ -462,7 +455,7 @@ def render_pending(mail: OutboxMail) -> None:
         actor,
         change["reason"],
         [as_recorded(entry) for entry in entries],
-        [sequences[entry.id] for entry in entries],
+        [numbers[entry.id] for entry in entries],
     )
     for field, value in content.items():
         setattr(mail, field, value)
@@ -474,9 +467,11 @@ def _booking_content(
     recipient: User,
     actor: User | None,
     reason: str,
-    bookings: list[RecordedBooking],
+    bookings: list[Booking | RecordedBooking],
     sequences: list[int],
 ) -> dict:
+    """A booking mail about `bookings` (as they are, or as a change left them) with the SEQUENCE
+    of each."""
     first = bookings[0]
     locale = locale_of(recipient)
     with force_locale(locale):
@@ -500,7 +495,7 @@ def _booking_content(
             entries=entries,
             for_manager=kind in ("request", "cancellation"),
             cancels=not first.is_live,
-            ics=_recorded_calendar(bookings, sequences),
+            ics=_calendar(bookings, sequences),
         )
 
 
@@ -516,28 +511,9 @@ def queue_reminder(booking: Booking, now: datetime) -> OutboxMail | None:
     requester = booking.requester
     if not wants(requester, "reminder"):
         return None
-    locale = locale_of(requester)
-    with force_locale(locale):
-        entry = {
-            "booking": booking,
-            "when": local_when(booking.resource, booking.start_at, booking.end_at, locale),
-            "url": external_url("bookings.detail", booking_id=booking.id),
-        }
-        mail = _render(
-            requester,
-            "reminder",
-            "booking",
-            _subject("reminder", "reminder", booking, entry["when"]),
-            now,
-            intro=_intro("reminder", "reminder", booking, None, 1),
-            reason="",
-            resource=booking.resource,
-            requester=requester,
-            entries=[entry],
-            for_manager=False,
-            cancels=False,
-            ics=_calendar([booking]),
-        )
+    sequence = sequences([booking.id])[booking.id]
+    content = _booking_content("reminder", "reminder", requester, None, "", [booking], [sequence])
+    mail = _mail(requester, "reminder", now, **content)
     db.session.add(mail)
     return mail
 
