@@ -6,7 +6,9 @@ transactions begun by us so that a booking transaction can take the write lock u
 back as UTC datetimes with nothing to convert.
 """
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, Select, event, func, select
+
+from booking.extensions import db
 
 IMMEDIATE = "sqlite_begin_immediate"
 
@@ -55,3 +57,12 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def page_of(query: Select, page: int, per_page: int) -> tuple[list, int]:
+    """The rows of page `page` (from 1) of `query`, already ordered, and how many rows it has."""
+    total = db.session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars()
+    return list(rows), total

@@ -3,10 +3,10 @@
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 
 from booking.api.validation import query_int
-from booking.extensions import db
+from booking.database import page_of
 
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 50
@@ -16,10 +16,7 @@ def paginated(query: Select, serialise: Callable[[Any], dict]) -> dict:
     """Run `query` (already filtered and ordered) for the requested page."""
     page = query_int("page", default=1, minimum=1, maximum=1_000_000)
     per_page = query_int("per_page", default=DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE)
-    total = db.session.execute(
-        select(func.count()).select_from(query.order_by(None).subquery())
-    ).scalar_one()
-    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars()
+    rows, total = page_of(query, page, per_page)
     return {
         "items": [serialise(row) for row in rows],
         "total": total,

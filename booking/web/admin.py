@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from wtforms import (
     BooleanField,
     EmailField,
@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from booking.database import page_of
 from booking.extensions import db
 from booking.models import Organisation, User
 from booking.models.network import ORGANISATION_TYPES
@@ -32,6 +33,7 @@ from booking.services import organisations as network
 from booking.services.errors import InvalidInput
 from booking.services.organisations import AlreadyTaken
 from booking.web.auth import LANGUAGE_CHOICES, show_errors
+from booking.web.catalogue import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -113,13 +115,13 @@ class Page:
 
 def _page(query: Select) -> Page:
     """The requested page of `query`'s rows (the page number is kept inside the list)."""
-    total = db.session.execute(
-        select(func.count()).select_from(query.order_by(None).subquery())
-    ).scalar_one()
+    number = page_number()
+    items, total = page_of(query, number, PER_PAGE)
     last = max(1, -(-total // PER_PAGE))
-    number = min(max(request.args.get("page", 1, type=int), 1), last)
-    items = db.session.execute(query.limit(PER_PAGE).offset((number - 1) * PER_PAGE)).scalars()
-    return Page(list(items), total, number)
+    if number > last:
+        number = last
+        items, total = page_of(query, number, PER_PAGE)
+    return Page(items, total, number)
 
 
 def _show_errors(form: FlaskForm, error: InvalidInput | AlreadyTaken, fields=None) -> None:

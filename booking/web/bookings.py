@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 from wtforms import (
     BooleanField,
@@ -42,6 +42,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from booking.database import page_of
 from booking.extensions import db
 from booking.models import Booking, Resource, User
 from booking.models.resources import KINDS
@@ -731,14 +732,7 @@ def _may_cancel(booking: Booking, moment: datetime) -> bool:
 
 def _page_of_bookings(query: Select, order: tuple, page: int, per_page: int) -> tuple[list, int]:
     """One page of the bookings `query` selects, with their resources, and how many there are."""
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    bookings = db.session.execute(
-        query.order_by(*order)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .options(selectinload(Booking.resource))
-    ).scalars()
-    return list(bookings), total
+    return page_of(query.order_by(*order).options(selectinload(Booking.resource)), page, per_page)
 
 
 @bp.get("/bookings")

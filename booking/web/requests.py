@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -31,6 +30,7 @@ from wtforms.validators import (
     Optional,
 )
 
+from booking.database import page_of
 from booking.extensions import db
 from booking.models import Resource, TrialRequest
 from booking.services import catalogue, training, trials
@@ -241,19 +241,11 @@ def my_trials():
 # --- Managers' list -----------------------------------------------------------------------------
 
 
-def _page_of(query, page: int) -> tuple[list, int]:
-    total = db.session.execute(
-        select(func.count()).select_from(query.order_by(None).subquery())
-    ).scalar_one()
-    rows = db.session.execute(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).scalars()
-    return list(rows), total
-
-
 @bp.get("/manage/trials")
 @login_required
 def manage_trials():
     page = page_number()
-    rows, total = _page_of(trials.trials_for_managers(acting_user()), page)
+    rows, total = page_of(trials.trials_for_managers(acting_user()), page, PER_PAGE)
     return render_template(
         "requests/manage_trials.html", trials=rows, total=total, page=page, per_page=PER_PAGE
     )
@@ -427,7 +419,7 @@ class GrantForm(FlaskForm):
 @login_required
 def manage_training():
     page = page_number()
-    rows, total = _page_of(training.open_requests(acting_user()), page)
+    rows, total = page_of(training.open_requests(acting_user()), page, PER_PAGE)
     return render_template(
         "requests/manage_training.html",
         requests=rows,
