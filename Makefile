@@ -4,15 +4,30 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install translations browser js lint bench
+.PHONY: run test test-dates install translations browser js faketime lint bench
 
 run: install translations
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed-demo --if-empty
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
+# The suite runs on every core (pytest-xdist); PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
 test: install translations browser js
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The tests of everything that reckons with dates, again with the machine's clock moved (Debian's
+# faketime) into summer time 2027 and onto a leap day: no test may depend on the day it runs.
+DATE_TESTS := tests/services/test_calendar.py tests/web/test_feeds.py tests/web/test_week_calendar.py \
+	tests/services/test_recurrence.py tests/api/test_booking_series_api.py tests/api/test_booking_ics.py \
+	tests/services/test_availability.py tests/jobs
+test-dates: install translations js faketime
+	@for moment in "2027-07-15 10:00:00" "2028-02-29 12:00:00"; do \
+		faketime "$$moment" $(BIN)/python -c "import datetime, sys; sys.exit(datetime.date.today().isoformat() != '$$moment'[:10])" || \
+			{ echo "faketime did not move the clock to $$moment"; exit 1; }; \
+		echo "== date tests at $$moment"; \
+		faketime "$$moment" $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS) $(DATE_TESTS) || exit 1; \
+	done
 
 install: $(VENV)/.installed
 
@@ -35,6 +50,11 @@ browser:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+faketime:
+	@command -v faketime >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq faketime; }
 
 # Mozilla's ical.js (Thunderbird's calendar engine) reads the feeds in the tests; Debian's Node if none.
 js:

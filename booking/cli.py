@@ -55,10 +55,16 @@ def _network_admin(
         if organisation is None:
             raise click.ClickException(f"No organisation with the slug {organisation_slug!r}.")
 
+    now = clock.now()
     user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
     created = user is None
     if created:
-        user = User(email=email, name=(name or email.split("@")[0]).strip(), active=True)
+        user = User(
+            email=email,
+            name=(name or email.split("@")[0]).strip(),
+            active=True,
+            created_at=now,
+        )
         user.organisation = organisation
         db.session.add(user)
     else:
@@ -68,7 +74,7 @@ def _network_admin(
             user.organisation = organisation
         # A new password: whoever had the old one loses the tokens made with it (and, through
         # the login fingerprint, their sessions), as on the profile page.
-        revoke_api_tokens(user, now=clock.now())
+        revoke_api_tokens(user, now=now)
     user.password_hash = hash_password(password)
     user.is_network_admin = True
     user.active = True

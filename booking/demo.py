@@ -1208,8 +1208,8 @@ def load_demo_network(now: datetime) -> DemoSummary:
         for chain in cluster.value_chains
     }
     organisations = _ensure_organisations(clusters)
-    users = _ensure_users(organisations)
-    resources = _ensure_resources(organisations, users, clusters, chains)
+    users = _ensure_users(organisations, now)
+    resources = _ensure_resources(organisations, users, clusters, chains, now)
     db.session.flush()
     blackouts = _existing_blackouts(resources)
     _ensure_holiday_blackouts(resources, blackouts, users[ADMIN_EMAIL], now)
@@ -1253,7 +1253,7 @@ def _ensure_organisations(clusters: dict[str, Cluster]) -> dict[str, Organisatio
     return organisations
 
 
-def _ensure_users(organisations: dict[str, Organisation]) -> dict[str, User]:
+def _ensure_users(organisations: dict[str, Organisation], now: datetime) -> dict[str, User]:
     users = {
         user.email: user
         for user in db.session.execute(
@@ -1273,6 +1273,7 @@ def _ensure_users(organisations: dict[str, Organisation]) -> dict[str, User]:
             is_network_admin=account.network_admin,
             is_org_admin=account.org_admin,
             active=True,
+            created_at=now,
         )
         db.session.add(user)
         users[account.email] = user
@@ -1298,6 +1299,7 @@ def _ensure_resources(
     users: dict[str, User],
     clusters: dict[str, Cluster],
     chains: dict[str, ValueChain],
+    now: datetime,
 ) -> dict[str, Resource]:
     organisation_ids = [o.id for o in organisations.values() if o.id is not None]
     existing = {
@@ -1323,6 +1325,7 @@ def _ensure_resources(
                 users=users,
                 clusters=clusters,
                 chains=chains,
+                now=now,
             )
             db.session.add(resource)
         resources[data.name] = resource
@@ -1339,6 +1342,7 @@ def _new_resource(
     users: dict[str, User],
     clusters: dict[str, Cluster],
     chains: dict[str, ValueChain],
+    now: datetime,
 ) -> Resource:
     internal, network, academic, industry = data.rates
     hours = data.hours or owner_data.hours or {}
@@ -1378,6 +1382,8 @@ def _new_resource(
             for day, ranges in sorted(hours.items())
             for start, end in ranges
         ],
+        created_at=now,
+        updated_at=now,
     )
 
 
@@ -1414,6 +1420,7 @@ def _ensure_holiday_blackouts(
                     end_at=_local_midnight(day + timedelta(days=1), zone),
                     reason=f"Festività: {name}",
                     created_by_id=admin.id,
+                    created_at=now,
                 )
             )
 
@@ -1447,6 +1454,7 @@ def _ensure_maintenance(
                 end_at=end,
                 reason=data.reason,
                 created_by_id=managers[0].id if managers else None,
+                created_at=now,
             )
         )
 
@@ -1477,6 +1485,7 @@ def _ensure_qualifications(
                 if data.valid_days is None
                 else today + timedelta(days=data.valid_days),
                 granted_by_id=managers[0].id if managers else None,
+                created_at=now,
             )
         )
 

@@ -96,10 +96,14 @@ def _empty_all_tables() -> None:
         raw.close()
 
 
+# "Now" for every test: no test reads the real clock, so none depends on the day it runs.
+FROZEN_NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
 @pytest.fixture
 def app(migrated_app) -> Iterator[Flask]:
-    """The application on a clean database, inside an application context."""
-    migrated_app.config.pop("CLOCK", None)
+    """The application on a clean database, inside an application context, its clock frozen."""
+    migrated_app.config["CLOCK"] = lambda: FROZEN_NOW
     with migrated_app.app_context():
         yield migrated_app
         db.session.rollback()
@@ -115,7 +119,7 @@ def client(app):
 @pytest.fixture
 def frozen_now(app):
     """Freeze the application's clock; returns a setter for moving it."""
-    moment = {"now": datetime(2026, 12, 1, 8, 0, tzinfo=UTC)}
+    moment = {"now": FROZEN_NOW}
     app.config["CLOCK"] = lambda: moment["now"]
 
     def set_now(value: datetime) -> datetime:

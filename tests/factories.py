@@ -1,7 +1,9 @@
 """Small factories: each makes one committed row with sensible defaults; pass what matters."""
 
 import itertools
-from datetime import date
+from datetime import date, datetime
+
+from flask import current_app
 
 from booking.extensions import db
 from booking.models import (
@@ -24,6 +26,11 @@ _PASSWORD_HASH = hash_password(PASSWORD)
 
 def _n() -> int:
     return next(_sequence)
+
+
+def _now() -> datetime:
+    """When a factory's row is made: the test's frozen clock (the app fixture always has one)."""
+    return current_app.config["CLOCK"]()
 
 
 def make_cluster(code: str | None = None, value_chains: tuple[str, ...] = ()) -> Cluster:
@@ -54,6 +61,7 @@ def make_user(organisation: Organisation | None = None, **fields) -> User:
     organisation = organisation or make_organisation()
     fields.setdefault("email", f"user{n}@example.org")
     fields.setdefault("name", f"User {n}")
+    fields.setdefault("created_at", _now())
     user = User(organisation_id=organisation.id, password_hash=_PASSWORD_HASH, **fields)
     db.session.add(user)
     db.session.commit()
@@ -66,6 +74,8 @@ def make_resource(organisation: Organisation | None = None, **fields) -> Resourc
     fields.setdefault("name", f"Resource {n}")
     fields.setdefault("kind", "instrument")
     fields.setdefault("city", organisation.city)
+    fields.setdefault("created_at", _now())
+    fields.setdefault("updated_at", fields["created_at"])
     managers = fields.pop("managers", [])
     resource = Resource(organisation_id=organisation.id, **fields)
     resource.managers = list(managers)
@@ -90,14 +100,18 @@ def set_opening_hours(resource: Resource, weekly: dict[int, list[tuple[str, str]
 
 
 def make_blackout(resource: Resource, start, end, reason: str = "Maintenance") -> Blackout:
-    blackout = Blackout(resource_id=resource.id, start_at=start, end_at=end, reason=reason)
+    blackout = Blackout(
+        resource_id=resource.id, start_at=start, end_at=end, reason=reason, created_at=_now()
+    )
     db.session.add(blackout)
     db.session.commit()
     return blackout
 
 
 def make_qualification(resource: Resource, user: User, expires_on: date | None = None):
-    qualification = Qualification(resource_id=resource.id, user_id=user.id, expires_on=expires_on)
+    qualification = Qualification(
+        resource_id=resource.id, user_id=user.id, expires_on=expires_on, created_at=_now()
+    )
     db.session.add(qualification)
     db.session.commit()
     return qualification

@@ -116,7 +116,7 @@ def list_users():
 def create_user():
     accounts.require_user_admin(api_user())
     values = _user_fields(json_object(), creating=True)
-    user = accounts.create_user(api_user(), **values)
+    user = accounts.create_user(api_user(), **values, now=now())
     return user_json(user), 201
 
 

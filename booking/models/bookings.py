@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from booking.extensions import db
 from booking.models.people import User
 from booking.models.resources import Resource
-from booking.models.types import UTCDateTime, utcnow
+from booking.models.types import UTCDateTime
 
 STATUSES = ("pending", "confirmed", "rejected", "cancelled", "expired")
 LIVE_STATUSES = ("pending", "confirmed")
@@ -41,7 +41,7 @@ class BookingSeries(db.Model):
     )
     rrule: Mapped[str] = mapped_column(String(500))
     on_conflict: Mapped[str] = mapped_column(String(8))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Booking(db.Model):
@@ -90,8 +90,8 @@ class Booking(db.Model):
     price_estimate: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decision_reason: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set by the scheduler in the transaction that queues the reminder: a reminder goes out once.
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

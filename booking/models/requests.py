@@ -9,7 +9,7 @@ from booking.extensions import db
 from booking.models.bookings import Booking
 from booking.models.people import User
 from booking.models.resources import Resource
-from booking.models.types import UTCDateTime, utcnow
+from booking.models.types import UTCDateTime
 
 TRIAL_STATUSES = ("open", "scheduled", "declined", "withdrawn")
 TRAINING_STATUSES = ("open", "done", "declined")
@@ -50,8 +50,8 @@ class TrialRequest(db.Model):
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decision_reason: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     resource: Mapped[Resource] = relationship()
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])
@@ -74,7 +74,7 @@ class TrainingRequest(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     message: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="open")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     resource: Mapped[Resource] = relationship()

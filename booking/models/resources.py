@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from booking.extensions import db
 from booking.models.network import Cluster, Organisation, ValueChain
 from booking.models.people import User
-from booking.models.types import UTCDateTime, utcnow
+from booking.models.types import UTCDateTime
 
 KINDS = ("instrument", "pilot_installation", "joint_lab")
 VISIBILITIES = ("network", "clusters", "organisation")
@@ -140,8 +140,8 @@ class Resource(db.Model):
     rate_academic: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     rate_industry: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
 
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship()
     parent: Mapped["Resource | None"] = relationship(remote_side=[id], back_populates="children")
@@ -210,4 +210,4 @@ class Blackout(db.Model):
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(String(300), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

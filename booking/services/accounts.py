@@ -120,6 +120,7 @@ def create_user(
     roles: Iterable[str] = ("member",),
     active: bool = True,
     locale: str | None = None,
+    now: datetime,
 ) -> User:
     """A new account. Organisation admins create accounts in their own organisation only, and
     never network admins."""
@@ -141,7 +142,7 @@ def create_user(
     if flags["is_network_admin"] and not acting.is_network_admin:
         raise Forbidden("Only network admins may make someone a network admin.")
     _raise_if_email_taken(clean["email"], None)
-    user = User(organisation_id=organisation.id, **clean, **flags)
+    user = User(organisation_id=organisation.id, created_at=now, **clean, **flags)
     db.session.add(user)
     _commit()
     return user

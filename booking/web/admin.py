@@ -28,7 +28,7 @@ from booking.database import page_of
 from booking.extensions import db
 from booking.models import Organisation, User
 from booking.models.network import ORGANISATION_TYPES
-from booking.services import accounts, vat
+from booking.services import accounts, clock, vat
 from booking.services import organisations as network
 from booking.services.errors import InvalidInput
 from booking.services.organisations import AlreadyTaken
@@ -297,7 +297,7 @@ def new_user():
     if form.validate_on_submit():
         values = {"organisation_id": current_user.organisation_id} | _user_values(form)
         try:
-            user = accounts.create_user(current_user, **values)
+            user = accounts.create_user(current_user, **values, now=clock.now())
         except (InvalidInput, AlreadyTaken) as error:
             _show_errors(form, error, USER_FORM_FIELDS)
         else:

@@ -32,6 +32,7 @@ def test_a_created_account_keeps_only_a_hash_of_the_password(app):
         name="B",
         password=NEW_PASSWORD,
         organisation_id=admin.organisation_id,
+        now=NOW,
     )
     assert NEW_PASSWORD not in user.password_hash
     assert user.roles == ["member"]
