@@ -19,7 +19,7 @@ from booking.services import quotas
 from booking.services.permissions import can_manage_resource, sees_booking_details
 from booking.services.qualifications import qualification_of
 from booking.services.schedule import is_open_throughout, open_intervals
-from booking.services.timeutil import minutes, overlaps
+from booking.services.timeutil import last_local_day, minutes, overlaps
 from booking.services.violations import Violation
 
 
@@ -123,7 +123,11 @@ class RuleBook:
             ).scalars()
         )
         self.open_spans = open_intervals(resource.opening_hours, self.zone, start, end)
-        self.qualified = self._qualified()
+        self.qualification = (
+            qualification_of(resource.id, self.requester.id)
+            if resource.requires_qualification and not self.requester_manages
+            else None
+        )
         self.quota_used = (
             quotas.hours_used(
                 resource,
@@ -136,12 +140,19 @@ class RuleBook:
             else {}
         )
 
-    def _qualified(self) -> bool:
-        if not self.resource.requires_qualification:
-            return True
-        qualification = qualification_of(self.resource.id, self.requester.id)
-        today = self.now.astimezone(self.zone).date()
-        return qualification is not None and qualification.is_valid_on(today)
+    def _qualification(self, start: datetime, end: datetime) -> list[Violation]:
+        """A qualification must still be valid on the (local) day the booking ends."""
+        if not self.resource.requires_qualification or self.requester_manages:
+            return []
+        qualification = self.qualification
+        if qualification is None:
+            return [Violation("not_qualified", start, end)]
+        last_day = last_local_day(start, end, self.zone)
+        if qualification.is_valid_on(last_day):
+            return []
+        return [
+            Violation("not_qualified", start, end, params={"until": qualification.expires_on})
+        ]
 
     # -- checking ------------------------------------------------------------------------------
 
@@ -175,8 +186,7 @@ class RuleBook:
             violations.append(Violation("closed", start, end))
         violations += self._blackouts(start, end)
         violations += self.calendar_violations(start, end, quantity)
-        if not self.qualified and not self.requester_manages:
-            violations.append(Violation("not_qualified", start, end))
+        violations += self._qualification(start, end)
         violations += self._quota(start, end)
         violations += self._duplicates(start, end)
         return violations

@@ -1,7 +1,7 @@
 """Local time of resources, and half-open UTC intervals."""
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 Interval = tuple[datetime, datetime]
@@ -88,3 +88,12 @@ def clip(intervals: Iterable[Interval], start: datetime, end: datetime) -> list[
 
 def minutes(delta: timedelta) -> float:
     return delta.total_seconds() / 60
+
+
+def last_local_day(start: datetime, end: datetime, zone: ZoneInfo) -> date:
+    """The local day of the last instant of [start, end): a booking ending at midnight ends on
+    the day before."""
+    last = end.astimezone(zone)
+    if last.time() == time(0) and end > start:
+        return last.date() - timedelta(days=1)
+    return last.date()

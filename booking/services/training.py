@@ -72,6 +72,14 @@ def training_state(user: User, resource: Resource, *, now: datetime) -> str:
     return NEEDED if qualification is None else EXPIRED
 
 
+def qualified_until(user: User, resource: Resource, *, now: datetime) -> date | None:
+    """The last day `user` may book `resource` on, when a valid qualification for it ends."""
+    if training_state(user, resource, now=now) != QUALIFIED:
+        return None
+    qualification = qualification_service.qualification_of(resource.id, user.id)
+    return qualification.expires_on
+
+
 def request_training(
     user: User, resource_id: int, message: str = "", *, now: datetime
 ) -> TrainingRequest:

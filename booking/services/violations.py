@@ -39,6 +39,14 @@ MESSAGES = {
     ),
 }
 
+# The longer message of a code when the violation carries this parameter.
+DETAILED_MESSAGES = {
+    ("not_qualified", "until"): _l(
+        "Your qualification for this resource is valid up to and including %(until)s only: "
+        "book within it, or ask its managers to renew it."
+    ),
+}
+
 # Violations that mean the input itself is invalid (HTTP 422), not that the calendar refuses it.
 INPUT_CODES = frozenset({"invalid_interval"})
 
@@ -53,7 +61,11 @@ class Violation:
 
     @property
     def message(self) -> str:
-        return str(MESSAGES[self.code]) % self.params if self.params else str(MESSAGES[self.code])
+        if not self.params:
+            return str(MESSAGES[self.code])
+        detailed = (DETAILED_MESSAGES.get((self.code, name)) for name in self.params)
+        template = next((message for message in detailed if message), MESSAGES[self.code])
+        return str(template) % self.params
 
 
 class BookingRefused(DomainError):

@@ -5,7 +5,7 @@ the resource (refusing a time that the clocks skip) and hand them to the service
 what is allowed and valid. The services' messages are English and translated here.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -82,6 +82,15 @@ def training_need(resource: Resource) -> str | None:
     an anonymous visitor."""
     user = acting_user()
     return None if user is None else training.training_state(user, resource, now=now())
+
+
+@bp.app_template_global()
+def qualification_ends(resource: Resource) -> date | None:
+    """The last day the logged-in user's qualification on `resource` covers, when it ends."""
+    user = acting_user()
+    if user is None:
+        return None
+    return training.qualified_until(user, resource, now=now())
 
 
 def _at_resource(resource: Resource, form_field: Field, moment: datetime) -> datetime | None:

@@ -264,6 +264,54 @@ def test_an_expired_qualification_stops_new_bookings(app):
     assert codes(refusal) == ["not_qualified"]
 
 
+def test_a_qualification_must_still_be_valid_on_the_day_of_the_booking(app):
+    resource = make_resource(requires_qualification=True, approval="none")
+    user = make_user(resource.organisation)
+    make_qualification(resource, user, expires_on=date(2027, 1, 20))
+    with pytest.raises(BookingRefused) as refusal:
+        book(user, resource, rome(2027, 2, 1, 9), rome(2027, 2, 1, 10))
+    assert codes(refusal) == ["not_qualified"]
+    assert "2027-01-20" in refusal.value.violations[0].message
+
+
+def test_a_qualification_is_valid_through_its_last_day(app):
+    resource = make_resource(requires_qualification=True, approval="none")
+    user = make_user(resource.organisation)
+    make_qualification(resource, user, expires_on=date(2027, 1, 20))
+    assert book(user, resource, rome(2027, 1, 20, 22), rome(2027, 1, 21, 0)).bookings
+
+
+def test_a_booking_that_outlasts_the_qualification_is_refused(app):
+    resource = make_resource(requires_qualification=True, approval="none")
+    user = make_user(resource.organisation)
+    make_qualification(resource, user, expires_on=date(2027, 1, 20))
+    with pytest.raises(BookingRefused) as refusal:
+        book(user, resource, rome(2027, 1, 20, 22), rome(2027, 1, 21, 1))
+    assert codes(refusal) == ["not_qualified"]
+
+
+def test_each_occurrence_of_a_series_is_checked_against_the_qualification(app):
+    resource = make_resource(requires_qualification=True, approval="none")
+    user = make_user(resource.organisation)
+    make_qualification(resource, user, expires_on=date(2027, 1, 20))
+    outcome = book(
+        user,
+        resource,
+        rome(2027, 1, 6, 9),
+        rome(2027, 1, 6, 10),
+        rrule="FREQ=WEEKLY;COUNT=4",
+        on_conflict="skip",
+    )
+    assert [b.start_at for b in outcome.bookings] == [
+        rome(2027, 1, 6, 9),
+        rome(2027, 1, 13, 9),
+        rome(2027, 1, 20, 9),
+    ]
+    assert [
+        (skipped.start, [v.code for v in skipped.violations]) for skipped in outcome.skipped
+    ] == [(rome(2027, 1, 27, 9), ["not_qualified"])]
+
+
 def test_quota_limits_other_organisations_per_month(app):
     resource = make_resource(monthly_quota_hours=3, approval="none")
     guest_org = make_organisation()

@@ -240,8 +240,10 @@ def test_an_existing_booking_stays_confirmed_after_the_qualification_expires(app
     owner = make_organisation()
     resource = make_worked_example_resource(organisation=owner, requires_qualification=True)
     member = make_user(owner)
-    make_qualification(resource, member, expires_on=date(2026, 12, 10))
+    qualification = make_qualification(resource, member, expires_on=date(2026, 12, 20))
     booking = book(member, resource, rome(2026, 12, 15, 9), rome(2026, 12, 15, 10)).bookings[0]
+    qualification.expires_on = date(2026, 12, 10)
+    db.session.commit()
     after_expiry = rome(2026, 12, 11, 9)
     with pytest.raises(BookingRefused) as refusal:
         book(member, resource, rome(2026, 12, 16, 9), rome(2026, 12, 16, 10), now=after_expiry)

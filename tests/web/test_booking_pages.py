@@ -2,7 +2,7 @@
 page, and the free-slot search."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
@@ -196,6 +196,23 @@ def test_problems_of_no_single_field_are_listed_above_the_form(client, frozen_no
     response = client.post(f"/resources/{r.id}/book", data=form_data())
     assert response.status_code == 409
     assert "you hold no valid qualification" in problems(response.get_data(as_text=True), "general")
+
+
+def test_the_booking_panel_says_until_when_the_qualification_lets_one_book(client, frozen_now):
+    resource = make_resource(requires_qualification=True)
+    user = member_logged_in(client, resource)
+    make_qualification(resource, user, expires_on=date(2027, 1, 20))
+    page = client.get(f"/resources/{resource.id}").get_data(as_text=True)
+    assert "valid up to and including January 20, 2027: you may book until that day" in page
+
+
+def test_the_booking_panel_says_nothing_of_a_qualification_without_expiry(client, frozen_now):
+    resource = make_resource(requires_qualification=True)
+    user = member_logged_in(client, resource)
+    make_qualification(resource, user)
+    assert "you may book until" not in client.get(f"/resources/{resource.id}").get_data(
+        as_text=True
+    )
 
 
 def test_a_weekly_series_books_the_chosen_weekdays(client, frozen_now):
