@@ -26,8 +26,10 @@ from booking.services.accounts import (
     revoke_api_tokens,
 )
 from booking.services.mailer import send_pending
+from booking.services.transaction import writing
 
 
+@writing()
 def _network_admin(
     email: str, password: str, name: str | None, organisation_slug: str | None
 ) -> tuple[User, bool]:
@@ -78,7 +80,6 @@ def _network_admin(
     user.password_hash = hash_password(password)
     user.is_network_admin = True
     user.active = True
-    db.session.commit()
     return user, created
 
 

@@ -1,8 +1,8 @@
 """Engine-level behaviour that the rest of the code relies on, per database.
 
 SQLite: foreign keys on, WAL journal (readers never wait for the writer), a busy timeout, and
-transactions begun by us so that a booking transaction can take the write lock up front with
-`BEGIN IMMEDIATE` (see services/locking.py). PostgreSQL: sessions in UTC, so that timestamps come
+transactions begun by us so that a writer can take the write lock up front with `BEGIN IMMEDIATE`,
+waiting for it as long as its lock timeout says (see services/transaction.py). PostgreSQL: sessions in UTC, so that timestamps come
 back as UTC datetimes with nothing to convert.
 """
 
@@ -10,6 +10,8 @@ from sqlalchemy import Engine, Select, event, func, select
 
 from booking.extensions import db
 
+# Execution option of a SQLite connection: begin with BEGIN IMMEDIATE, waiting this many
+# milliseconds for the write lock.
 IMMEDIATE = "sqlite_begin_immediate"
 
 # Indexes that migrations create on PostgreSQL only (range types, GiST): the models cannot declare
@@ -53,7 +55,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        if connection.get_execution_options().get(IMMEDIATE):
+        wait_ms = connection.get_execution_options().get(IMMEDIATE)
+        if wait_ms is not None:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")

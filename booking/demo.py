@@ -35,6 +35,7 @@ from booking.models import (
 from booking.reference import ensure_coordinator, ensure_reference_data
 from booking.services.accounts import hash_password
 from booking.services.holidays import holidays
+from booking.services.transaction import writing
 
 DEMO_PASSWORD = "demo-password"
 DEMO_EMAIL_DOMAIN = "demo.example"
@@ -1192,8 +1193,9 @@ class DemoSummary:
     created: dict[str, int]  # of which added by this run
 
 
+@writing()
 def load_demo_network(now: datetime) -> DemoSummary:
-    """Add whatever the demo network misses to the database, and commit.
+    """Add whatever the demo network misses to the database, in one unit of work.
 
     `now` (aware) anchors the blackouts (public holidays of the next 12 months in each
     resource's municipality, and a few maintenance windows) and the qualifications' expiry dates.
@@ -1215,7 +1217,7 @@ def load_demo_network(now: datetime) -> DemoSummary:
     _ensure_holiday_blackouts(resources, blackouts, users[ADMIN_EMAIL], now)
     _ensure_maintenance(resources, blackouts, now)
     _ensure_qualifications(resources, users, now)
-    db.session.commit()
+    db.session.flush()
     after = _totals()
     return DemoSummary(totals=after, created={kind: after[kind] - before[kind] for kind in after})
 

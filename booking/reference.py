@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from booking.extensions import db
 from booking.models import Cluster, Organisation, ValueChain
+from booking.services.transaction import writing
 
 
 @dataclass(frozen=True)
@@ -198,8 +199,10 @@ def _update_names(row: Cluster | ValueChain, data: ClusterData | ValueChainData)
             setattr(row, attribute, getattr(data, attribute))
 
 
+@writing()
 def ensure_reference_data() -> dict[str, Cluster]:
-    """Insert or update every Clust-ER and value chain by code, commit, and return clusters by code."""
+    """Insert or update every Clust-ER and value chain by code, in one unit of work; the
+    clusters by code."""
     existing = {
         cluster.code: cluster
         for cluster in db.session.execute(
@@ -225,7 +228,6 @@ def ensure_reference_data() -> dict[str, Cluster]:
                 )
             else:
                 _update_names(chain, chain_data)
-    db.session.commit()
     return existing
 
 

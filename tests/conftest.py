@@ -8,6 +8,7 @@ unreachable its tests are skipped, unless REQUIRE_POSTGRES=1 (as in CI), which m
 """
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ import pytest
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import text
+from werkzeug.serving import make_server
 
 from booking import create_app
 from booking.extensions import db
@@ -128,3 +130,18 @@ def frozen_now(app):
 
     set_now.current = lambda: moment["now"]
     return set_now
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The application, over the test database of `app`, served on 127.0.0.1 at a free port by
+    a threaded server (a request per thread, as under gunicorn); yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()

@@ -43,9 +43,9 @@ from booking.services.booking import (
 from booking.services.catalogue import MAX_ID, OUT_OF_CALENDAR, in_calendar
 from booking.services.clock import now
 from booking.services.errors import InvalidInput, NotFound
-from booking.services.locking import ResourceBusy
 from booking.services.pricing import CURRENCY
 from booking.services.recurrence import parse_rrule
+from booking.services.transaction import ResourceBusy
 from booking.services.violations import BookingRefused, Violation
 
 # Far above any capacity, and inside the database's integers.

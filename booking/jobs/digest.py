@@ -12,6 +12,7 @@ from booking.jobs.periods import claim_period
 from booking.models import Booking, Resource, User
 from booking.services import notify
 from booking.services.mailer import setting
+from booking.services.transaction import writing
 
 DEFAULT_HOUR = 7
 
@@ -24,10 +25,10 @@ def send_digests(now: datetime) -> int:
     local = now.astimezone(zone)
     if local.hour < int(setting("DIGEST_HOUR", DEFAULT_HOUR)):
         return 0
-    run = claim_period("digest", local.date().isoformat(), now)
-    if run is None:
-        return 0
-    try:
+    with writing():
+        run = claim_period("digest", local.date().isoformat(), now)
+        if run is None:
+            return 0
         requests = db.session.execute(
             select(Booking)
             .where(Booking.status == "pending", Booking.start_at > now)
@@ -51,8 +52,4 @@ def send_digests(now: datetime) -> int:
             for manager_id, bookings in waiting.items()
         )
         run.finished_at = now
-        db.session.commit()
-        return queued
-    except BaseException:
-        db.session.rollback()
-        raise
+    return queued

@@ -7,8 +7,8 @@ from sqlalchemy import select, update
 from booking.extensions import db
 from booking.models import Booking
 from booking.services import notify
-from booking.services.locking import begin_write
 from booking.services.mailer import setting
+from booking.services.transaction import writing
 
 DEFAULT_LEAD_HOURS = 24
 
@@ -42,20 +42,19 @@ def send_reminders(now: datetime) -> list[int]:
     for booking_id, start_at, updated_at in due:
         if updated_at > start_at - lead:
             continue
-        begin_write()
-        claimed = db.session.execute(
-            update(Booking)
-            .where(
-                Booking.id == booking_id,
-                Booking.reminder_sent_at.is_(None),
-                Booking.status == "confirmed",
-                Booking.start_at > now,
-            )
-            .values(reminder_sent_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed:
-            notify.queue_reminder(db.session.get(Booking, booking_id), now)
-            reminded.append(booking_id)
-        db.session.commit()
+        with writing():
+            claimed = db.session.execute(
+                update(Booking)
+                .where(
+                    Booking.id == booking_id,
+                    Booking.reminder_sent_at.is_(None),
+                    Booking.status == "confirmed",
+                    Booking.start_at > now,
+                )
+                .values(reminder_sent_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if claimed:
+                notify.queue_reminder(db.session.get(Booking, booking_id), now)
+                reminded.append(booking_id)
     return reminded

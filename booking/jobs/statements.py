@@ -10,6 +10,7 @@ from booking.extensions import db
 from booking.jobs.periods import claim_period
 from booking.models import Resource, User
 from booking.services import notify, statements
+from booking.services.transaction import writing
 
 
 def previous_month(now: datetime):
@@ -21,10 +22,10 @@ def send_statements(now: datetime) -> int:
     mail for every organisation admin whose organisation booked or was booked in it; returns the
     number of mails queued."""
     month = previous_month(now)
-    run = claim_period("statements", f"{month:%Y-%m}", now)
-    if run is None:
-        return 0
-    try:
+    with writing():
+        run = claim_period("statements", f"{month:%Y-%m}", now)
+        if run is None:
+            return 0
         admins = db.session.execute(
             select(User)
             .where(User.is_org_admin.is_(True), User.active.is_(True))
@@ -48,11 +49,7 @@ def send_statements(now: datetime) -> int:
             if found and notify.queue_statement(admin, month, found, now) is not None:
                 queued += 1
         run.finished_at = now
-        db.session.commit()
-        return queued
-    except BaseException:
-        db.session.rollback()
-        raise
+    return queued
 
 
 def _statements_of(admin: User, owned: dict[int, list[int]], month) -> list:

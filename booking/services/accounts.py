@@ -13,7 +13,6 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Select, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -23,6 +22,7 @@ from booking.models.people import LOCALES, ROLES
 from booking.services.errors import Forbidden, InvalidInput, NotFound
 from booking.services.organisations import UNSET, AlreadyTaken
 from booking.services.permissions import administers_organisation
+from booking.services.transaction import flush_or_raise, writing
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
@@ -110,6 +110,7 @@ def require_account_manager(acting: User, user: User) -> None:
         raise Forbidden("Only network admins may change a network admin's account.")
 
 
+@writing()
 def create_user(
     acting: User,
     *,
@@ -144,10 +145,11 @@ def create_user(
     _raise_if_email_taken(clean["email"], None)
     user = User(organisation_id=organisation.id, created_at=now, **clean, **flags)
     db.session.add(user)
-    _commit()
+    _save()
     return user
 
 
+@writing()
 def update_user(
     acting: User,
     user_id: int,
@@ -205,13 +207,14 @@ def update_user(
 
     for key, value in clean.items():
         setattr(user, key, value)
-    _commit()
+    _save()
     return user
 
 
 # One's own account
 
 
+@writing()
 def update_profile(user: User, *, name: str, locale: str | None) -> User:
     """Change one's own name and language (None: follow the browser)."""
     errors: dict[str, str] = {}
@@ -220,10 +223,20 @@ def update_profile(user: User, *, name: str, locale: str | None) -> User:
     if errors:
         raise InvalidInput(errors)
     user.name, user.locale = clean_name, clean_locale
-    db.session.commit()
     return user
 
 
+@writing()
+def set_language(user: User, locale: str | None) -> None:
+    """Change one's own language (None: follow the browser)."""
+    errors: dict[str, str] = {}
+    clean_locale = _locale(locale, errors)
+    if errors:
+        raise InvalidInput(errors)
+    user.locale = clean_locale
+
+
+@writing()
 def change_password(user: User, current_password: str, new_password: str, *, now: datetime) -> int:
     """Change one's own password, proving the current one. Whoever knew the old one may have made
     API tokens or stayed logged in elsewhere: the live tokens are revoked (their number is
@@ -235,9 +248,7 @@ def change_password(user: User, current_password: str, new_password: str, *, now
     if errors:
         raise InvalidInput(errors)
     user.password_hash = new_hash
-    revoked = revoke_api_tokens(user, now=now)
-    db.session.commit()
-    return revoked
+    return revoke_api_tokens(user, now=now)
 
 
 def revoke_api_tokens(user: User, *, now: datetime) -> int:
@@ -329,10 +340,5 @@ def _raise_if_email_taken(email: str, own_id: int | None) -> None:
         raise AlreadyTaken("email", EMAIL_TAKEN)
 
 
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Another request took the same email after our check.
-        db.session.rollback()
-        raise AlreadyTaken("email", EMAIL_TAKEN) from None
+def _save() -> None:
+    flush_or_raise(AlreadyTaken("email", EMAIL_TAKEN))

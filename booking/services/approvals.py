@@ -19,9 +19,9 @@ from booking.services.booking import (
     lock_booking,
 )
 from booking.services.errors import Conflict, Forbidden
-from booking.services.locking import in_family
 from booking.services.permissions import can_manage_resource
 from booking.services.rules import RuleBook
+from booking.services.transaction import in_family, writing
 from booking.services.violations import BookingRefused, Violation
 
 SLOT_TAKEN = "slot_taken"
@@ -67,8 +67,8 @@ def approve_reporting(actor: User, booking_id: int, *, now: datetime, reason: st
     """As approve(), naming also the competing requests that the approval turned away."""
     _pending_for_manager(actor, booking_id)
     reason = decision_reason(reason)
-    try:
-        booking = lock_booking(booking_id)
+    with writing() as tx:
+        booking = lock_booking(tx, booking_id)
         if booking is None or booking.status != "pending":
             raise Conflict("The request was decided meanwhile; reload it.")
         resource = load_resource(booking.resource_id)
@@ -84,11 +84,8 @@ def approve_reporting(actor: User, booking_id: int, *, now: datetime, reason: st
         audit.record(booking, "approved", actor, now, before=before, reason=booking.decision_reason)
         db.session.flush()
         turned_away = _turn_away_competitors(actor, booking, resource, now)
-        db.session.commit()
-        return Approval(booking, turned_away)
-    except BaseException:
-        db.session.rollback()
-        raise
+        tx.claims.append((booking.start_at, booking.end_at))
+    return Approval(booking, turned_away)
 
 
 def _turn_away_competitors(
@@ -140,8 +137,8 @@ def reject(actor: User, booking_id: int, *, now: datetime, reason: str = "") -> 
     """Turn down a pending request, with the manager's reason."""
     _pending_for_manager(actor, booking_id)
     reason = decision_reason(reason)
-    try:
-        booking = lock_booking(booking_id)
+    with writing() as tx:
+        booking = lock_booking(tx, booking_id)
         if booking is None or booking.status != "pending":
             raise Conflict("The request was decided meanwhile; reload it.")
         before = audit.snapshot(booking)
@@ -150,11 +147,7 @@ def reject(actor: User, booking_id: int, *, now: datetime, reason: str = "") -> 
         booking.decision_reason = reason
         booking.updated_at = now
         audit.record(booking, "rejected", actor, now, before=before, reason=booking.decision_reason)
-        db.session.commit()
-        return booking
-    except BaseException:
-        db.session.rollback()
-        raise
+    return booking
 
 
 # --- The managers' queue -----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from booking.services.catalogue import (
     valid_id,
 )
 from booking.services.errors import InvalidInput, NotFound
+from booking.services.transaction import writing
 
 
 def blackouts_query(
@@ -63,6 +64,7 @@ def upcoming_blackouts(resource: Resource, *, now: datetime, limit: int = 20) ->
     )
 
 
+@writing()
 def create_blackout(
     user: User | None,
     resource_id: int,
@@ -96,7 +98,6 @@ def create_blackout(
         created_at=now,
     )
     db.session.add(blackout)
-    db.session.commit()
     return blackout
 
 
@@ -109,11 +110,11 @@ def get_blackout(user: User | None, blackout_id: int) -> Blackout:
     return blackout
 
 
+@writing()
 def delete_blackout(user: User | None, blackout_id: int) -> int:
     """Remove a blackout; returns the id of its resource."""
     blackout = get_blackout(user, blackout_id)
     resource_id = blackout.resource_id
     get_managed_resource(user, resource_id)
     db.session.delete(blackout)
-    db.session.commit()
     return resource_id

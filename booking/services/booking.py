@@ -1,18 +1,16 @@
 """Creating, moving and cancelling bookings: the one way in for pages, API, CLI and jobs.
 
-Each action runs in one transaction that first takes the locks of every resource it touches
-(services/locking.py), then re-reads the calendar and checks every rule (services/rules.py), then
-writes and commits. A refusal raises BookingRefused carrying every violation.
+Each action runs in one unit of work (services/transaction.py) that first takes the locks of
+every resource it touches, then re-reads the calendar and checks every rule (services/rules.py),
+then writes; it commits when the action is done, or as part of the caller's unit of work when one
+is open. A refusal raises BookingRefused carrying every violation.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from booking.extensions import db
@@ -20,12 +18,12 @@ from booking.models import Booking, BookingSeries, Organisation, Resource, User
 from booking.models.bookings import LIVE_STATUSES, ON_CONFLICT
 from booking.services import audit, pricing
 from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from booking.services.locking import lock_family
 from booking.services.permissions import can_manage_resource, is_owner_member, require_visible
 from booking.services.recurrence import local_starts, parse_rrule
 from booking.services.rules import RuleBook, blocked_span
 from booking.services.text import has_control_characters
 from booking.services.timeutil import LocalTimeProblem, resolve_local, wall_clock_to_utc
+from booking.services.transaction import Transaction, writing
 from booking.services.violations import BookingRefused, Violation
 
 MAX_TITLE = 200
@@ -69,10 +67,6 @@ class BookingOutcome:
     bookings: list[Booking]
     series: BookingSeries | None = None
     skipped: list[SkippedOccurrence] = field(default_factory=list)
-
-
-def lock_timeout() -> float:
-    return current_app.config.get("BOOKING_LOCK_TIMEOUT_SECONDS", 10.0)
 
 
 # Everything the rules read of a resource: its few managers, co-owners and clusters in the same
@@ -183,38 +177,24 @@ def decision_reason(reason: str | None) -> str:
     return reason
 
 
-def _commit_or_refuse(occupied: list[tuple[datetime, datetime]]) -> None:
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        # Only the PostgreSQL exclusion constraint can fail here; the locks make it unreachable
-        # unless a booking was written around the service.
-        if getattr(error.orig, "sqlstate", None) == "23P01":
-            raise BookingRefused([Violation("overlap", s, e) for s, e in occupied]) from error
-        raise
-
-
 def create_bookings(
     actor: User,
     data: BookingInput,
     *,
     now: datetime,
     on_behalf_of: User | None = None,
-    within_transaction: Callable[[list[Booking]], None] | None = None,
 ) -> BookingOutcome:
     """Book one interval, or a series, for `actor`; confirmed or pending by the approval policy.
 
     With `on_behalf_of`, a manager of the resource books for that user (a pilot-plant trial they
     scheduled): the booking is the user's, and the rules that depend on who books (qualification,
     quota, duplicates, rate) are checked for them; it is confirmed, since a manager made it.
-    `within_transaction` is called with the new bookings just before the commit, in the same
-    transaction: whatever it raises undoes the booking too.
+    Inside the caller's unit of work (`writing()`), the bookings are written but committed with
+    the rest of it.
     """
     _validate(data)
     requester = on_behalf_of or actor
-    try:
-        lock_family(data.resource_id, lock_timeout())
+    with writing(families=[data.resource_id]) as tx:
         resource = require_visible(actor, load_resource(data.resource_id))
         manages = can_manage_resource(actor, resource)
         if data.record_past_use and not manages:
@@ -287,13 +267,8 @@ def create_bookings(
         db.session.add_all(bookings)
         for booking in bookings:
             audit.record(booking, "created", actor, now)
-        if within_transaction is not None:
-            within_transaction(bookings)
-        _commit_or_refuse([(o.start, o.end) for o in accepted])
-        return BookingOutcome(bookings, series, skipped if accepted else [])
-    except BaseException:
-        db.session.rollback()
-        raise
+        tx.claims += [(o.start, o.end) for o in accepted]
+    return BookingOutcome(bookings, series, skipped if accepted else [])
 
 
 def can_see_booking(user: User, booking: Booking) -> bool:
@@ -301,13 +276,13 @@ def can_see_booking(user: User, booking: Booking) -> bool:
     return booking.requester_id == user.id or can_manage_resource(user, booking.resource)
 
 
-def lock_booking(booking_id: int) -> Booking | None:
+def lock_booking(tx: Transaction, booking_id: int) -> Booking | None:
     """Hold the locks of the booking's resource family and read the booking as it is now: what
     was loaded before the locks may have been changed by the previous holder."""
     resource_id = db.session.execute(
         select(Booking.resource_id).where(Booking.id == booking_id)
     ).scalar_one()
-    lock_family(resource_id, lock_timeout())
+    tx.lock_families([resource_id])
     return db.session.get(Booking, booking_id, populate_existing=True)
 
 
@@ -346,8 +321,8 @@ def update_booking(
     )
     _validate(data)
     moves = (change.start, change.end, change.quantity) != (None, None, None)
-    try:
-        booking = lock_booking(booking_id)
+    with writing() as tx:
+        booking = lock_booking(tx, booking_id)
         if booking is None or not booking.is_live:
             raise Conflict("The booking changed meanwhile; reload it.")
         before = audit.snapshot(booking)
@@ -385,25 +360,18 @@ def update_booking(
         booking.purpose = (data.purpose or "").strip()
         booking.updated_at = now
         audit.record(booking, "moved" if moves else "edited", actor, now, before=before)
-        _commit_or_refuse([(booking.start_at, booking.end_at)])
-        return booking
-    except BaseException:
-        db.session.rollback()
-        raise
+        tx.claims.append((booking.start_at, booking.end_at))
+    return booking
 
 
 def cancel_booking(actor: User, booking_id: int, *, now: datetime, reason: str = "") -> Booking:
     """The requester or a manager cancels a pending or confirmed booking that has not ended."""
     get_booking(actor, booking_id)
     reason = decision_reason(reason)
-    try:
-        booking = lock_booking(booking_id)
+    with writing() as tx:
+        booking = lock_booking(tx, booking_id)
         _cancel(actor, booking, now=now, reason=reason)
-        db.session.commit()
-        return booking
-    except BaseException:
-        db.session.rollback()
-        raise
+    return booking
 
 
 def _cancel(actor: User, booking: Booking, *, now: datetime, reason: str) -> None:

@@ -38,6 +38,7 @@ from booking.services.permissions import (
     require_visible,
     sees_booking_details,
 )
+from booking.services.transaction import writing
 
 PRODID = "-//Emilia-Romagna innovation network//Research infrastructure booking//EN"
 # How far back the feeds reach: cancellations in that span stay in the personal feed (as
@@ -82,12 +83,12 @@ def _token_for(nonce: bytes) -> str:
     return _b64(nonce) + _b64(mac)
 
 
+@writing()
 def replace_calendar_token(user: User) -> str:
     """Give `user` a new feed secret (256 random bits, plus a 128-bit MAC) and return it; the
     previous one, if any, stops working."""
     nonce = secrets.token_bytes(_NONCE_BYTES)
     user.calendar_token_hash = nonce.hex()
-    db.session.commit()
     return _token_for(nonce)
 
 

@@ -9,9 +9,8 @@ from sqlalchemy import func, select
 from booking.extensions import db
 from booking.models import Booking, Resource
 from booking.services import audit
-from booking.services.booking import lock_timeout
 from booking.services.errors import NotFound
-from booking.services.locking import ResourceBusy, lock_family
+from booking.services.transaction import ResourceBusy, writing
 
 
 def expires_at(booking: Booking, resource: Resource) -> datetime:
@@ -37,7 +36,6 @@ def expire_undecided(now: datetime) -> list[int]:
     by_resource: dict[int, list[int]] = defaultdict(list)
     for booking_id, resource_id in candidates:
         by_resource[resource_id].append(booking_id)
-    db.session.rollback()
 
     expired: list[int] = []
     for resource_id, ids in sorted(by_resource.items()):
@@ -49,8 +47,7 @@ def expire_undecided(now: datetime) -> list[int]:
 
 
 def _expire_for_resource(resource_id: int, ids: list[int], now: datetime) -> list[int]:
-    try:
-        lock_family(resource_id, lock_timeout())
+    with writing(families=[resource_id]):
         resource = db.session.get(Resource, resource_id)
         # Read again under the lock: a request may have been decided or moved meanwhile.
         requests = db.session.execute(
@@ -69,8 +66,4 @@ def _expire_for_resource(resource_id: int, ids: list[int], now: datetime) -> lis
             booking.updated_at = now
             audit.record(booking, "expired", None, now, before=before)
             expired.append(booking.id)
-        db.session.commit()
-        return expired
-    except BaseException:
-        db.session.rollback()
-        raise
+    return expired

@@ -35,7 +35,7 @@ from sqlalchemy import and_, or_, select
 from booking.extensions import db
 from booking.models import OutboxMail
 from booking.services import notify
-from booking.services.locking import begin_write
+from booking.services.transaction import writing
 
 log = logging.getLogger("booking.mail")
 
@@ -233,8 +233,7 @@ def _due(now: datetime):
 
 
 def _claim_next(now: datetime) -> OutboxMail | None:
-    """Start a transaction holding the oldest due mail, which no other sender can take."""
-    begin_write()
+    """In the sender's unit of work, hold the oldest due mail, which no other sender can take."""
     query = select(OutboxMail).where(_due(now)).order_by(OutboxMail.id).limit(1)
     if db.session.get_bind().dialect.name != "sqlite":
         query = query.with_for_update(skip_locked=True)
@@ -267,40 +266,39 @@ def send_pending(now: datetime, limit: int = 100) -> SendReport:
     report = SendReport()
     try:
         for _ in range(limit):
-            mail = _claim_next(now)
-            if mail is None:
-                break
-            mail.attempts += 1
-            try:
-                message = _render(mail, config.sender)
-            # Whatever the cause (a template, the data, a bug), one mail that cannot be made must
-            # not stop the others; it is retried like a refused one, in case a fix comes first.
-            except Exception as error:
-                mail.last_error = f"Not rendered: {type(error).__name__}: {error}"[:500]
-                if isinstance(error, LookupError):
-                    # What it is about no longer exists: no later attempt can make it.
-                    mail.attempts = MAX_ATTEMPTS
-                db.session.commit()
-                report.failed += 1
-                log.exception("Mail %s to %s not rendered", mail.id, mail.recipient_email)
-                continue
-            try:
-                transport.send(message)
-            except (smtplib.SMTPException, OSError) as error:
-                mail.last_error = f"{type(error).__name__}: {error}"[:500]
-                if _permanent(error):
-                    mail.attempts = MAX_ATTEMPTS
-                db.session.commit()
-                report.failed += 1
-                log.warning("Mail %s to %s not sent: %s", mail.id, mail.recipient_email, error)
-                if not isinstance(error, _ABOUT_THIS_MAIL):
+            # One unit of work per mail: claimed, tried, and its outcome committed.
+            with writing():
+                mail = _claim_next(now)
+                if mail is None:
                     break
-                continue
-            mail.sent_at = now
-            mail.last_error = ""
-            db.session.commit()
-            report.sent += 1
+                mail.attempts += 1
+                try:
+                    message = _render(mail, config.sender)
+                # Whatever the cause (a template, the data, a bug), one mail that cannot be made
+                # must not stop the others; it is retried like a refused one, in case a fix
+                # comes first.
+                except Exception as error:
+                    mail.last_error = f"Not rendered: {type(error).__name__}: {error}"[:500]
+                    if isinstance(error, LookupError):
+                        # What it is about no longer exists: no later attempt can make it.
+                        mail.attempts = MAX_ATTEMPTS
+                    report.failed += 1
+                    log.exception("Mail %s to %s not rendered", mail.id, mail.recipient_email)
+                    continue
+                try:
+                    transport.send(message)
+                except (smtplib.SMTPException, OSError) as error:
+                    mail.last_error = f"{type(error).__name__}: {error}"[:500]
+                    if _permanent(error):
+                        mail.attempts = MAX_ATTEMPTS
+                    report.failed += 1
+                    log.warning("Mail %s to %s not sent: %s", mail.id, mail.recipient_email, error)
+                    if not isinstance(error, _ABOUT_THIS_MAIL):
+                        break
+                    continue
+                mail.sent_at = now
+                mail.last_error = ""
+                report.sent += 1
     finally:
-        db.session.rollback()
         transport.close()
     return report

@@ -52,6 +52,7 @@ from booking.models import (
 from booking.services.audit import RecordedBooking, as_recorded
 from booking.services.calendar import invitation, sequences, sequences_at
 from booking.services.errors import InvalidInput
+from booking.services.transaction import writing
 
 # Kinds of mail, each one preference a user can turn off; labels for the profile page.
 MAIL_KINDS = {
@@ -104,6 +105,7 @@ def wants(user: User, kind: str) -> bool:
     return user.active and (user.mail_preferences or {}).get(kind, True) is not False
 
 
+@writing()
 def update_preferences(user: User, choices: dict) -> dict:
     """Set which kinds of mail `user` gets (kind → bool); kinds not given keep their setting."""
     errors = {}
@@ -116,7 +118,6 @@ def update_preferences(user: User, choices: dict) -> dict:
         raise InvalidInput(errors)
     # A new dict, so that the JSON column is seen as changed.
     user.mail_preferences = {**(user.mail_preferences or {}), **choices}
-    db.session.commit()
     return user.mail_preferences
 
 

@@ -10,11 +10,11 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-from booking.extensions import db
 from booking.models import OpeningHours, Resource, User
 from booking.models.resources import WEEKDAYS
 from booking.services.catalogue import N_, get_managed_resource, get_resource
 from booking.services.errors import InvalidInput
+from booking.services.transaction import writing
 
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -89,6 +89,7 @@ def _read_weekly(weekly: Any) -> list[tuple[int, int, int]]:
     return spans
 
 
+@writing()
 def set_opening_hours(
     user: User | None, resource_id: int, weekly: Any, *, now: datetime
 ) -> dict[str, list[list[str]]]:
@@ -101,5 +102,4 @@ def set_opening_hours(
         for weekday, start, end in spans
     ]
     resource.updated_at = now
-    db.session.commit()
     return weekly_schedule(resource)

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from booking.extensions import db
@@ -19,6 +18,7 @@ from booking.models.network import ORGANISATION_TYPES
 from booking.services import vat
 from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from booking.services.permissions import can_edit_organisation
+from booking.services.transaction import flush_or_raise, writing
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX_LENGTH = 120
@@ -86,6 +86,7 @@ def require_organisation_editor(acting: User | None, organisation: Organisation 
         raise Forbidden("Only network admins may create or edit organisations.")
 
 
+@writing()
 def create_organisation(
     acting: User | None,
     *,
@@ -117,10 +118,11 @@ def create_organisation(
         },
     )
     db.session.add(organisation)
-    _commit(organisation)
+    _save()
     return organisation
 
 
+@writing()
 def update_organisation(
     acting: User | None,
     organisation_id: int,
@@ -154,7 +156,7 @@ def update_organisation(
         if value is not UNSET
     }
     _assign(organisation, changes)
-    _commit(organisation)
+    _save()
     return organisation
 
 
@@ -272,12 +274,7 @@ def _raise_if_taken(clean: dict[str, Any], own_id: int | None) -> None:
         raise AlreadyTaken("vat_number", "An organisation with this VAT number already exists.")
 
 
-def _commit(organisation: Organisation) -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Another request took the same name, slug or VAT number after our check.
-        db.session.rollback()
-        raise Conflict(
-            "Another organisation with this name, slug or VAT number was just saved."
-        ) from None
+def _save() -> None:
+    flush_or_raise(
+        Conflict("Another organisation with this name, slug or VAT number was just saved.")
+    )

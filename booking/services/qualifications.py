@@ -10,6 +10,7 @@ from booking.extensions import db
 from booking.models import Qualification, User
 from booking.services.catalogue import N_, get_managed_resource, local_today, valid_id
 from booking.services.errors import InvalidInput, NotFound
+from booking.services.transaction import writing
 
 
 def qualifications_query(user: User | None, resource_id: int) -> Select:
@@ -28,6 +29,7 @@ def list_qualifications(user: User | None, resource_id: int) -> list[Qualificati
     return list(db.session.execute(qualifications_query(user, resource_id)).scalars())
 
 
+@writing()
 def grant_qualification(
     user: User | None,
     resource_id: int,
@@ -63,7 +65,6 @@ def grant_qualification(
             # made in the same transaction (a training request closed with its mail).
             with db.session.begin_nested():
                 db.session.add(qualification)
-            db.session.commit()
             return qualification, True
         except IntegrityError:
             # Someone granted the same qualification at the same moment: update theirs.
@@ -72,7 +73,6 @@ def grant_qualification(
                 raise
     existing.expires_on = expires_on
     existing.granted_by_id = granter_id
-    db.session.commit()
     return existing, False
 
 
@@ -85,6 +85,7 @@ def qualification_of(resource_id: int, user_id: int) -> Qualification | None:
     ).scalar_one_or_none()
 
 
+@writing()
 def revoke_qualification(user: User | None, qualification_id: int) -> int:
     """Remove a qualification; returns the id of its resource."""
     qualification = (
@@ -95,5 +96,4 @@ def revoke_qualification(user: User | None, qualification_id: int) -> int:
     resource_id = qualification.resource_id
     get_managed_resource(user, resource_id)
     db.session.delete(qualification)
-    db.session.commit()
     return resource_id

@@ -32,6 +32,7 @@ from booking.services.catalogue import (
     valid_id,
 )
 from booking.services.errors import Forbidden, InvalidInput
+from booking.services.transaction import writing
 
 # Everything about a resource that can be written, with the value a new resource gets.
 NEW_RESOURCE_DEFAULTS: dict[str, Any] = {
@@ -331,6 +332,7 @@ def _organisation(organisation_id: int) -> Organisation | None:
     return db.session.get(Organisation, organisation_id) if valid_id(organisation_id) else None
 
 
+@writing()
 def create_resource(user: User | None, data: Mapping[str, Any], *, now: datetime) -> Resource:
     """Create a resource from the writable fields in `data` (JSON-like values).
 
@@ -369,10 +371,10 @@ def create_resource(user: User | None, data: Mapping[str, Any], *, now: datetime
     resource = Resource(created_at=now)
     _apply(resource, state, rows, now)
     db.session.add(resource)
-    db.session.commit()
     return resource
 
 
+@writing()
 def update_resource(
     user: User | None, resource_id: int, data: Mapping[str, Any], *, now: datetime
 ) -> Resource:
@@ -403,5 +405,4 @@ def update_resource(
     if errors:
         raise InvalidInput(errors)
     _apply(resource, state, rows, now)
-    db.session.commit()
     return resource

@@ -150,9 +150,7 @@ class RuleBook:
         last_day = last_local_day(start, end, self.zone)
         if qualification.is_valid_on(last_day):
             return []
-        return [
-            Violation("not_qualified", start, end, params={"until": qualification.expires_on})
-        ]
+        return [Violation("not_qualified", start, end, params={"until": qualification.expires_on})]
 
     # -- checking ------------------------------------------------------------------------------
 

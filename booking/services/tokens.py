@@ -8,12 +8,14 @@ from sqlalchemy import select
 
 from booking.extensions import db
 from booking.models import ApiToken, User
+from booking.services.transaction import writing
 
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+@writing()
 def issue_token(user: User, *, now: datetime, lifetime: timedelta) -> tuple[str, ApiToken]:
     """Create a token for `user`; returns the secret (shown once) and the stored row."""
     secret = secrets.token_urlsafe(32)
@@ -21,7 +23,6 @@ def issue_token(user: User, *, now: datetime, lifetime: timedelta) -> tuple[str,
         user_id=user.id, token_hash=_digest(secret), created_at=now, expires_at=now + lifetime
     )
     db.session.add(token)
-    db.session.commit()
     return secret, token
 
 
@@ -37,6 +38,6 @@ def user_for_token(secret: str, *, now: datetime) -> tuple[User, ApiToken] | Non
     return token.user, token
 
 
+@writing()
 def revoke_token(token: ApiToken, *, now: datetime) -> None:
     token.revoked_at = now
-    db.session.commit()

@@ -19,11 +19,10 @@ from booking.extensions import db
 from booking.models import Qualification, Resource, TrainingRequest, User
 from booking.services import catalogue, notify, permissions
 from booking.services import qualifications as qualification_service
-from booking.services.booking import lock_timeout
 from booking.services.catalogue import N_, valid_id
 from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from booking.services.locking import lock_resources
 from booking.services.permissions import can_manage_resource
+from booking.services.transaction import writing
 
 MAX_MESSAGE = 2000
 
@@ -89,9 +88,8 @@ def request_training(
     message = (message or "").strip()
     if len(message) > MAX_MESSAGE:
         raise InvalidInput({"message": N_("is too long")})
-    try:
-        # Serialises requests for the resource, so that two clicks make one request.
-        lock_resources([resource.id], lock_timeout())
+    # The resource's lock serialises requests for it, so that two clicks make one request.
+    with writing(resources=[resource.id]):
         resource = catalogue.get_resource(user, resource_id)
         state = training_state(user, resource, now=now)
         if state in _NO_REQUEST_NEEDED:
@@ -103,11 +101,7 @@ def request_training(
         # Its relations, for the managers' mail, which commits with it.
         db.session.flush()
         notify.queue_training_requested(request, now)
-        db.session.commit()
-        return request
-    except BaseException:
-        db.session.rollback()
-        raise
+    return request
 
 
 _LOADING = (
@@ -179,27 +173,19 @@ def grant(
     """Record the requester's qualification (until `expires_on`; None: no expiry) and close the
     request as done."""
     request = _open_for_manager(manager, request_id)
-    try:
+    with writing():
         _close(request, "done", now)
         notify.queue_training_granted(request, manager, expires_on, now)
-        # The grant commits this change and the mail together with the qualification.
         qualification, _created = qualification_service.grant_qualification(
             manager, request.resource_id, user_id=request.user_id, expires_on=expires_on, now=now
         )
-    except BaseException:
-        db.session.rollback()
-        raise
     return request, qualification
 
 
 def decline(manager: User, request_id: int, *, now: datetime) -> TrainingRequest:
     """Close the request without granting a qualification."""
     request = _open_for_manager(manager, request_id)
-    try:
+    with writing():
         _close(request, "declined", now)
         notify.queue_training_declined(request, manager, now)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return request

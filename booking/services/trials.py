@@ -24,7 +24,7 @@ from sqlalchemy import Select, case, select, update
 from sqlalchemy.orm import selectinload
 
 from booking.extensions import db
-from booking.models import Booking, Resource, TrialRequest, User
+from booking.models import Resource, TrialRequest, User
 from booking.services import catalogue, notify, permissions
 from booking.services.availability import find_free_slots
 from booking.services.booking import BookingInput, create_bookings
@@ -32,6 +32,7 @@ from booking.services.catalogue import N_, OUT_OF_CALENDAR, in_calendar, is_awar
 from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from booking.services.permissions import can_manage_resource
 from booking.services.text import has_control_characters
+from booking.services.transaction import writing
 
 TRIAL_KIND = "pilot_installation"
 MAX_TITLE = 200
@@ -153,6 +154,7 @@ def _window(resource: Resource, data: TrialInput, now: datetime, errors: dict) -
 # --- Asking -------------------------------------------------------------------------------------
 
 
+@writing()
 def submit(user: User, data: TrialInput, *, now: datetime) -> TrialRequest:
     """Record a trial request on a pilot installation that `user` may see."""
     resource = catalogue.get_resource(user, data.resource_id)
@@ -186,15 +188,10 @@ def submit(user: User, data: TrialInput, *, now: datetime) -> TrialRequest:
         updated_at=now,
         **texts,
     )
-    try:
-        db.session.add(trial)
-        # Its id and relations, for the managers' mail, which commits with it.
-        db.session.flush()
-        notify.queue_trial_submitted(trial, now)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    db.session.add(trial)
+    # Its id and relations, for the managers' mail, which commits with it.
+    db.session.flush()
+    notify.queue_trial_submitted(trial, now)
     return trial
 
 
@@ -309,14 +306,10 @@ def _close(
 ) -> None:
     """Move an open request to its final state, with the mails `queue_mails` adds in the same
     transaction; Conflict if someone decided it meanwhile."""
-    try:
+    with writing():
         _claim(trial_id, now, **values)
         if queue_mails is not None:
             queue_mails()
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def schedule(manager: User, trial_id: int, start: datetime, *, now: datetime) -> TrialRequest:
@@ -334,32 +327,30 @@ def schedule(manager: User, trial_id: int, start: datetime, *, now: datetime) ->
     if start < trial.earliest_start or end > trial.latest_end:
         raise InvalidInput({"start": N_("must leave the whole trial inside the requested window")})
 
-    def scheduled_with(bookings: list[Booking]) -> None:
-        # In the booking's transaction: if another manager scheduled or declined the request, or
-        # the requester withdrew it, meanwhile, the booking is never made and nobody is mailed.
+    # One unit of work: if another manager scheduled or declined the request, or the requester
+    # withdrew it, meanwhile, the booking is never made and nobody is mailed.
+    with writing():
+        outcome = create_bookings(
+            manager,
+            BookingInput(
+                resource_id=trial.resource_id,
+                start=start,
+                end=end,
+                title=trial.title,
+                purpose=trial.description,
+            ),
+            now=now,
+            on_behalf_of=trial.requester,
+        )
         db.session.flush()
         _claim(
             trial_id,
             now,
             status="scheduled",
-            booking_id=bookings[0].id,
+            booking_id=outcome.bookings[0].id,
             decided_by_id=manager.id,
             decision_reason="",
         )
-
-    create_bookings(
-        manager,
-        BookingInput(
-            resource_id=trial.resource_id,
-            start=start,
-            end=end,
-            title=trial.title,
-            purpose=trial.description,
-        ),
-        now=now,
-        on_behalf_of=trial.requester,
-        within_transaction=scheduled_with,
-    )
     return get_trial(manager, trial_id)
 
 

@@ -20,7 +20,7 @@ from booking.services.booking import MAX_REASON, get_booking
 from booking.services.catalogue import MAX_ID
 from booking.services.clock import now
 from booking.services.errors import Conflict, Forbidden, InvalidInput
-from booking.services.locking import ResourceBusy
+from booking.services.transaction import ResourceBusy
 from booking.services.violations import BookingRefused
 from booking.web.bookings import when
 from booking.web.catalogue import LABELS, acting_user, page_number

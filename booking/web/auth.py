@@ -12,7 +12,6 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from booking.extensions import db
 from booking.i18n import LANGUAGES
 from booking.services import accounts, notify
 from booking.services.clock import now
@@ -111,8 +110,7 @@ def set_language(code: str):
     if code in LANGUAGES:
         session["locale"] = code
         if current_user.is_authenticated:
-            current_user.locale = code
-            db.session.commit()
+            accounts.set_language(current_user, code)
     return redirect(_safe_next(request.form.get("next")))
 
 

@@ -66,9 +66,9 @@ from booking.services.booking import (
 from booking.services.catalogue import FIRST_YEAR, LAST_YEAR, MAX_ID
 from booking.services.clock import now
 from booking.services.errors import Conflict, InvalidInput
-from booking.services.locking import ResourceBusy
 from booking.services.permissions import can_manage_resource, visible_resources_clause
 from booking.services.timeutil import wall_clock_to_utc
+from booking.services.transaction import ResourceBusy
 from booking.services.violations import BookingRefused, Violation
 from booking.web.catalogue import LABELS, acting_user, page_number
 

@@ -37,8 +37,8 @@ from booking.services import catalogue, training, trials
 from booking.services.catalogue import MAX_ID
 from booking.services.clock import now
 from booking.services.errors import Conflict, InvalidInput
-from booking.services.locking import ResourceBusy
 from booking.services.permissions import can_manage_resource
+from booking.services.transaction import ResourceBusy
 from booking.services.violations import BookingRefused
 from booking.web.bookings import in_bookable_years
 from booking.web.catalogue import acting_user, local_span, page_number

@@ -6,11 +6,10 @@ import threading
 import pytest
 
 from booking.extensions import db
-from booking.services import booking as booking_service
-from booking.services.locking import ResourceBusy
 from tests.accounts_factories import assert_problem, make_network_admin, make_org_admin
 from tests.approvals_factories import WED, managed_resource, outsider, pending_request, status_of
 from tests.booking_factories import rome
+from tests.concurrency import locks_held_elsewhere
 from tests.factories import make_blackout, make_user, token_for
 
 
@@ -128,15 +127,10 @@ def test_approving_a_decided_request_is_a_conflict(client, manager, request_9_to
     assert "violations" not in body
 
 
-def test_a_lock_timeout_is_answered_503_with_retry_after(
-    client, manager, request_9_to_10, monkeypatch
-):
-    def busy(*_args):
-        raise ResourceBusy("Someone else is booking it.")
-
-    monkeypatch.setattr(booking_service, "lock_family", busy)
-
-    response = approve(client, token_for(client, manager), request_9_to_10.id)
+def test_a_lock_timeout_is_answered_503_with_retry_after(app, client, manager, request_9_to_10):
+    headers = token_for(client, manager)
+    with locks_held_elsewhere(app, request_9_to_10.resource_id):
+        response = approve(client, headers, request_9_to_10.id)
 
     assert_problem(response, 503)
     assert response.headers["Retry-After"] == "1"

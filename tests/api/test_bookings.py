@@ -5,10 +5,9 @@ from datetime import UTC, datetime
 import pytest
 
 from booking.extensions import db
-from booking.services import booking as booking_service
-from booking.services.locking import ResourceBusy
 from tests.accounts_factories import assert_problem, make_org_admin
 from tests.booking_factories import book, make_worked_example_resource, rome
+from tests.concurrency import locks_held_elsewhere
 from tests.factories import make_organisation, make_resource, make_user, token_for
 
 WED = (2026, 12, 2)
@@ -165,13 +164,9 @@ def test_another_organisations_conflicting_booking_is_not_named(client, r, alice
     assert [(v["code"], v["booking_id"]) for v in body["violations"]] == [("overlap", None)]
 
 
-def test_a_lock_timeout_is_answered_503_with_retry_after(client, r, as_alice, monkeypatch):
-    def busy(*_args):
-        raise ResourceBusy("Someone else is booking it.")
-
-    monkeypatch.setattr(booking_service, "lock_family", busy)
-
-    response = post_booking(client, as_alice, r, at(9), at(10))
+def test_a_lock_timeout_is_answered_503_with_retry_after(app, client, r, as_alice):
+    with locks_held_elsewhere(app, r.id):
+        response = post_booking(client, as_alice, r, at(9), at(10))
 
     assert_problem(response, 503)
     assert response.headers["Retry-After"] == "1"

@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the application served on loopback and a headless Debian Chromium.
+"""End-to-end fixtures: a headless Debian Chromium (the application on loopback is `live_server`).
 
 The browser is Debian's Chromium (/usr/bin/chromium) with its matching driver
 (/usr/bin/chromedriver), installed by `make browser`. Selenium is told never to download anything.
@@ -6,7 +6,6 @@ Without them the browser tests are skipped, except in CI (the CI variable set), 
 """
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
-from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -59,18 +57,3 @@ def browser(tmp_path: Path, monkeypatch) -> Iterator[webdriver.Chrome]:
         yield driver
     finally:
         driver.quit()
-
-
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    """The application, over the test database of `app`, served on 127.0.0.1 at a free port;
-    yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()

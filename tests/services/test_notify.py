@@ -14,6 +14,7 @@ from booking.services.booking import BookingChange, cancel_booking, update_booki
 from booking.services.errors import InvalidInput
 from booking.services.mailer import send_pending
 from booking.services.notify import MAIL_KINDS, update_preferences
+from booking.services.transaction import writing
 from tests import smtp
 from tests.booking_factories import NOW, book, rome
 from tests.factories import make_organisation, make_resource, make_user
@@ -267,13 +268,11 @@ def test_the_booking_transaction_queues_the_mail_without_rendering_it(app, open_
     )
 
 
-def test_a_rolled_back_booking_queues_nothing(open_resource, monkeypatch):
-    def database_fails(occupied):
-        raise RuntimeError("the database went away")
-
-    monkeypatch.setattr(booking_service, "_commit_or_refuse", database_fails)
-    with pytest.raises(RuntimeError):
-        book(requester(), open_resource, rome(*WED, 9), rome(*WED, 10))
+def test_a_rolled_back_booking_queues_nothing(open_resource):
+    rita = requester()
+    with pytest.raises(RuntimeError), writing():
+        book(rita, open_resource, rome(*WED, 9), rome(*WED, 10))
+        raise RuntimeError("the unit of work that holds the booking fails after it")
     # The next transaction to commit does not carry the forgotten mails either.
     requester(name="Someone Else")
     assert outbox() == []

@@ -1,6 +1,7 @@
 """Pilot-plant trial requests: asking with a window, the free slots that fit, scheduling on behalf
 of the requester, declining and withdrawing."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from booking.models import Booking, BookingAudit
 from booking.services import trials
 from booking.services.booking import BookingInput, create_bookings
 from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from booking.services.transaction import ResourceBusy
 from booking.services.violations import BookingRefused
 from tests.booking_factories import NOW, book, codes, rome
 from tests.catalogue_factories import make_network_admin, make_org_admin
@@ -349,20 +351,41 @@ def test_a_request_is_scheduled_once(pilot):
         trials.schedule(pilot.manager, trial.id, rome(2026, 12, 4, 9), now=NOW)
 
 
-def test_a_request_withdrawn_while_it_was_being_booked_gets_no_booking_and_no_mail(
-    pilot, monkeypatch
+def test_a_request_withdrawn_while_it_is_being_booked_gets_no_booking_and_no_mail(
+    app, pilot, monkeypatch
 ):
     trial = make_trial(pilot.requester, pilot.resource)
     real_create = trials.create_bookings
+    withdrew = []
 
-    def withdrawn_after_the_check(*args, **kwargs):
-        trials.withdraw(pilot.requester, trial.id, now=NOW)
+    def withdrawn_by_another_request_meanwhile(*args, **kwargs):
+        def withdraw():
+            with app.app_context():
+                try:
+                    trials.withdraw(pilot.requester, trial.id, now=NOW)
+                    withdrew.append(True)
+                except ResourceBusy:
+                    # SQLite: the scheduling holds the database's write lock until it is done.
+                    withdrew.append(False)
+                finally:
+                    db.session.remove()
+
+        requester_side = threading.Thread(target=withdraw)
+        requester_side.start()
+        requester_side.join()
         return real_create(*args, **kwargs)
 
-    monkeypatch.setattr(trials, "create_bookings", withdrawn_after_the_check)
+    monkeypatch.setitem(app.config, "BOOKING_LOCK_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(trials, "create_bookings", withdrawn_by_another_request_meanwhile)
+    if db.engine.dialect.name == "sqlite":
+        trials.schedule(pilot.manager, trial.id, rome(2026, 12, 3, 9), now=NOW)
+        assert withdrew == [False]
+        assert trials.get_trial(pilot.requester, trial.id).status == "scheduled"
+        return
     with pytest.raises(Conflict):
         trials.schedule(pilot.manager, trial.id, rome(2026, 12, 3, 9), now=NOW)
 
+    assert withdrew == [True]
     assert db.session.execute(select(Booking)).scalars().all() == []
     assert trials.get_trial(pilot.requester, trial.id).status == "withdrawn"
     assert {mail.kind for mail in queued()} == {"trial_request", "trial_withdrawn"}
