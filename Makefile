@@ -1,17 +1,19 @@
 # `make run`: install, migrate, load the demo network into an empty database, serve on :5000.
 # `make test`: install, then run the whole suite (SQLite and, where reachable, PostgreSQL).
+# The Italian catalogues need no step of their own: the app compiles them when it starts
+# (booking/i18n.py), and a built package carries them compiled (setup.py).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install translations browser js lint bench
+.PHONY: run test install browser js lint bench
 
-run: install translations
+run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed-demo --if-empty
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
-test: install translations browser js
+test: install browser js
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
@@ -21,9 +23,6 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
-
-translations: install
-	$(BIN)/python -c "from booking.i18n import compile_translations; compile_translations()"
 
 # Debian's Chromium and its driver for the end-to-end tests; never a downloaded browser.
 browser:
