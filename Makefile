@@ -1,19 +1,21 @@
 # `make run`: install, migrate, load the demo network into an empty database, serve on :5000.
 # `make test`: install, then run the whole suite (SQLite and, where reachable, PostgreSQL).
+# The Italian catalogues need no step of their own: the app compiles them when it starts
+# (booking/i18n.py), and a built package carries them compiled (setup.py).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-dates install translations browser js faketime lint bench
+.PHONY: run test test-dates install browser js faketime lint bench
 
-run: install translations
+run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed-demo --if-empty
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
 # The suite runs on every core (pytest-xdist); PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= auto
-test: install translations browser js
+test: install browser js
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The tests of everything that reckons with dates, again with the machine's clock moved (Debian's
@@ -21,7 +23,7 @@ test: install translations browser js
 DATE_TESTS := tests/services/test_calendar.py tests/web/test_feeds.py tests/web/test_week_calendar.py \
 	tests/services/test_recurrence.py tests/api/test_booking_series_api.py tests/api/test_booking_ics.py \
 	tests/services/test_availability.py tests/jobs
-test-dates: install translations js faketime
+test-dates: install js faketime
 	@for moment in "2027-07-15 10:00:00" "2028-02-29 12:00:00"; do \
 		faketime "$$moment" $(BIN)/python -c "import datetime, sys; sys.exit(datetime.date.today().isoformat() != '$$moment'[:10])" || \
 			{ echo "faketime did not move the clock to $$moment"; exit 1; }; \
@@ -36,9 +38,6 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
-
-translations: install
-	$(BIN)/python -c "from booking.i18n import compile_translations; compile_translations()"
 
 # Debian's Chromium and its driver for the end-to-end tests; never a downloaded browser.
 browser:

@@ -1,12 +1,6 @@
-"""Entry point for `flask --app wsgi` and for gunicorn (`gunicorn wsgi:app`)."""
+"""Entry point for `flask --app wsgi` and for gunicorn (`gunicorn wsgi:app`) in a source checkout;
+an installed package has the same as `booking.wsgi`."""
 
-import gc
+from booking.wsgi import app
 
-from booking import create_app
-
-app = create_app()
-# What start-up built (configuration, templates, the models' metadata) lives as long as the
-# process. Frozen, it is left out of the garbage collector's full passes, which would otherwise
-# rescan it again and again while requests run: a third of a whole-catalogue search went there.
-gc.collect()
-gc.freeze()
+__all__ = ["app"]

@@ -7,15 +7,22 @@ from flask import Flask
 
 from config import config_for_environment
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+
+
+def app_folder(name: str) -> Path:
+    """The app's `templates` or `migrations`: inside the package when the build put them there
+    (a wheel, `pip install .`: see setup.py), else at the top of the source tree (a checkout, an
+    editable install)."""
+    packaged = PACKAGE_DIR / name
+    return packaged if packaged.is_dir() else PROJECT_ROOT / name
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    app = Flask(
-        __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
-        template_folder=str(PROJECT_ROOT / "templates"),
-    )
+    # Flask's own instance folder: `instance/` of a checkout, `<prefix>/var/booking-instance`
+    # for an installed package (never inside site-packages).
+    app = Flask(__name__, template_folder=str(app_folder("templates")))
     app.config.from_object(config_for_environment())
     app.config.update(overrides or {})
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
@@ -31,7 +38,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(app_folder("migrations")), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)

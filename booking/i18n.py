@@ -1,50 +1,21 @@
 """Languages: Italian and English, chosen from the user's preference, then the browser.
 
-Translations are kept as several PO files per language under `translations/<lang>/` (one per area
-of the application, so that areas can be translated independently) and compiled into one catalogue
-per language by `compile_translations()`, which `make run`, `make test` and the test suite call.
+The app reads the compiled catalogues in `booking/translations/`. A built package (wheel,
+`pip install .`) carries them compiled (setup.py); a source checkout or an editable install
+compiles them there from the PO files of `translations/<lang>/` whenever the app is created and
+they are missing or older than those files (booking/catalogues.py).
 """
 
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
+from booking.catalogues import SOURCE_DIR, compile_catalogues
 from booking.extensions import babel
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-SOURCE_DIR = PACKAGE_DIR.parent / "translations"
-COMPILED_DIR = PACKAGE_DIR / "translations"
+COMPILED_DIR = Path(__file__).resolve().parent / "translations"
 LANGUAGES = ("en", "it")
-TRANSLATED_LANGUAGES = ("it",)  # English is the language of the source strings
-
-
-def merged_catalogue(language: str):
-    """Every PO file of a language merged into one catalogue."""
-    merged = None
-    for po_path in sorted((SOURCE_DIR / language).glob("*.po")):
-        with po_path.open("rb") as handle:
-            catalogue = read_po(handle, locale=language)
-        if merged is None:
-            merged = catalogue
-            continue
-        for message in catalogue:
-            if message.id and message.string:
-                merged[message.id] = message
-    return merged
-
-
-def compile_translations() -> None:
-    for language in TRANSLATED_LANGUAGES:
-        catalogue = merged_catalogue(language)
-        if catalogue is None:
-            continue
-        target = COMPILED_DIR / language / "LC_MESSAGES" / "messages.mo"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("wb") as handle:
-            write_mo(handle, catalogue)
 
 
 def select_locale() -> str:
@@ -58,5 +29,15 @@ def select_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(COMPILED_DIR))
+    compiled_dir = app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(COMPILED_DIR))
+    try:
+        compile_catalogues(SOURCE_DIR, Path(compiled_dir))
+    except OSError as error:
+        # A checkout the app's user may not write to: start anyway, with what is compiled.
+        app.logger.warning(
+            "The translations could not be compiled into %s (%s); pages are shown with the "
+            "catalogues compiled before, or in English if there are none.",
+            compiled_dir,
+            error,
+        )
     babel.init_app(app, locale_selector=select_locale)

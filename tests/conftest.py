@@ -22,16 +22,11 @@ from werkzeug.serving import make_server
 
 from booking import create_app
 from booking.extensions import db
-from booking.i18n import compile_translations
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
-
-
-def pytest_sessionstart(session):
-    compile_translations()
 
 
 def _postgres_reachable() -> str | None:

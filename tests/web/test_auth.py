@@ -188,7 +188,7 @@ def test_every_string_of_the_accounts_pages_has_an_italian_translation():
     from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
     from jinja2.ext import babel_extract
 
-    from booking.i18n import merged_catalogue
+    from booking.catalogues import merged_catalogue
 
     root = Path(__file__).resolve().parents[2]
     keywords = DEFAULT_KEYWORDS | {"_l": None}

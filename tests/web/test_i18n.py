@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 
-from booking.i18n import merged_catalogue
+from booking.catalogues import merged_catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 METHODS = [("**.py", "python"), ("**.html", "jinja2.ext:babel_extract")]
