@@ -1,12 +1,13 @@
 """Small factories: each makes one committed row with sensible defaults; pass what matters."""
 
 import itertools
-from datetime import date
+from datetime import UTC, date, datetime
 
 from booking.extensions import db
 from booking.models import (
     Blackout,
     Cluster,
+    HolidayOpening,
     OpeningHours,
     Organisation,
     Qualification,
@@ -94,6 +95,16 @@ def make_blackout(resource: Resource, start, end, reason: str = "Maintenance") -
     db.session.add(blackout)
     db.session.commit()
     return blackout
+
+
+def make_holiday_opening(resource: Resource, day: date) -> HolidayOpening:
+    """Open the resource on a public holiday, as its managers would."""
+    opening = HolidayOpening(
+        resource_id=resource.id, day=day, created_at=datetime(2026, 11, 1, tzinfo=UTC)
+    )
+    db.session.add(opening)
+    db.session.commit()
+    return opening
 
 
 def make_qualification(resource: Resource, user: User, expires_on: date | None = None):
