@@ -39,6 +39,9 @@ MESSAGES = {
     ),
 }
 
+# `closed` by a public holiday names it (its params hold the holiday's name).
+HOLIDAY_MESSAGE = _l("The resource is closed for a public holiday: %(holiday)s.")
+
 # Violations that mean the input itself is invalid (HTTP 422), not that the calendar refuses it.
 INPUT_CODES = frozenset({"invalid_interval"})
 
@@ -53,6 +56,8 @@ class Violation:
 
     @property
     def message(self) -> str:
+        if self.code == "closed" and "holiday" in self.params:
+            return str(HOLIDAY_MESSAGE) % self.params
         return str(MESSAGES[self.code]) % self.params if self.params else str(MESSAGES[self.code])
 
 
