@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from booking.extensions import db
-from booking.models import HolidayOpening, Resource
+from booking.models import HolidayOpening, Resource, User
 from booking.services import availability
 from booking.services.availability import find_free_slots, resource_availability
 from booking.services.errors import Forbidden, InvalidInput, NotFound
@@ -22,6 +22,7 @@ from booking.services.holiday_openings import (
 from booking.services.violations import BookingRefused
 from tests.accounts_factories import make_org_admin
 from tests.booking_factories import NOW, book, codes, make_worked_example_resource, rome
+from tests.concurrency import at_once
 from tests.factories import make_organisation, make_resource, make_user
 
 CHRISTMAS = date(2026, 12, 25)  # a Friday
@@ -178,6 +179,22 @@ def test_opening_a_day_again_keeps_the_first_opening(resource, manager):
     assert (created, created_again) == (True, False)
     assert again.id == first.id
     assert first.created_by_id == manager.id and first.created_at == NOW
+
+
+def test_managers_opening_the_same_day_at_once_make_one_opening(app, resource, manager):
+    resource_id, manager_id = resource.id, manager.id
+    db.session.commit()
+
+    def open_it():
+        opening, created = open_on_holiday(
+            db.session.get(User, manager_id), resource_id, CHRISTMAS, now=NOW
+        )
+        return opening.id, created
+
+    results = at_once(app, *[open_it] * 8)
+    assert sorted(created for _, created in results) == [False] * 7 + [True]
+    assert len({opening_id for opening_id, _ in results}) == 1
+    assert len(db.session.execute(select(HolidayOpening)).all()) == 1
 
 
 def test_a_day_that_is_no_holiday_there_cannot_be_opened(resource, manager):
