@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from booking.services.holidays import holidays
+
 ROME = ZoneInfo("Europe/Rome")
 PASSWORD = "bench-password-not-secret"
 # Generated bookings cover this many days before and after the start of the run.
@@ -142,6 +144,11 @@ class Plan:
             resource.parent_id is not None
             and day in self.resource(resource.parent_id).blackout_days
         )
+
+    def closed_by_holiday(self, resource: ResourcePlan, day: date) -> bool:
+        """A public holiday of the resource's municipality (its organisation's city) is the day."""
+        city = self.organisations[resource.organisation_id - 1].city
+        return day in holidays(day.year, city)
 
     def visible_to(self, resource: ResourcePlan, user: UserPlan) -> bool:
         if resource.visibility == "network" or resource.organisation_id == user.organisation_id:
@@ -337,6 +344,7 @@ class SlotPicker:
             if (
                 day.weekday() in resource.schedule.days
                 and not self.plan.closed_by_blackout(resource, day)
+                and not self.plan.closed_by_holiday(resource, day)
                 and key not in self.used
             ):
                 self.used.add(key)

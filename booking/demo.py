@@ -8,8 +8,9 @@ is fictional (surname "Esempio", email under `demo.example`), as is every organi
 "Esempio", whose VAT numbers are made up but pass the partita IVA checks.
 
 Loading is idempotent: rows are found by natural keys (organisation slug, user email, resource name
-within its organisation, blackout start or reason, qualification resource and user) and only missing
-ones are added; a second run with the same `now` changes nothing.
+within its organisation, maintenance blackout reason, qualification resource and user) and only
+missing ones are added; a second run with the same `now` changes nothing. Public holidays are no
+demo data: the holiday calendar closes every resource on them, whatever the year.
 """
 
 from dataclasses import dataclass, field
@@ -17,7 +18,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -34,7 +34,6 @@ from booking.models import (
 )
 from booking.reference import ensure_coordinator, ensure_reference_data
 from booking.services.accounts import hash_password
-from booking.services.holidays import holidays
 from booking.services.transaction import writing
 
 DEMO_PASSWORD = "demo-password"
@@ -1197,8 +1196,7 @@ class DemoSummary:
 def load_demo_network(now: datetime) -> DemoSummary:
     """Add whatever the demo network misses to the database, in one unit of work.
 
-    `now` (aware) anchors the blackouts (public holidays of the next 12 months in each
-    resource's municipality, and a few maintenance windows) and the qualifications' expiry dates.
+    `now` (aware) anchors the maintenance windows and the qualifications' expiry dates.
     """
     if now.tzinfo is None:
         raise ValueError("load_demo_network needs an aware datetime")
@@ -1213,9 +1211,7 @@ def load_demo_network(now: datetime) -> DemoSummary:
     users = _ensure_users(organisations, now)
     resources = _ensure_resources(organisations, users, clusters, chains, now)
     db.session.flush()
-    blackouts = _existing_blackouts(resources)
-    _ensure_holiday_blackouts(resources, blackouts, users[ADMIN_EMAIL], now)
-    _ensure_maintenance(resources, blackouts, now)
+    _ensure_maintenance(resources, _existing_blackouts(resources), now)
     _ensure_qualifications(resources, users, now)
     db.session.flush()
     after = _totals()
@@ -1389,42 +1385,9 @@ def _new_resource(
     )
 
 
-def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
-
-
 def _existing_blackouts(resources: dict[str, Resource]) -> list[Blackout]:
     ids = [resource.id for resource in resources.values()]
     return list(db.session.execute(select(Blackout).where(Blackout.resource_id.in_(ids))).scalars())
-
-
-def _ensure_holiday_blackouts(
-    resources: dict[str, Resource], existing: list[Blackout], admin: User, now: datetime
-) -> None:
-    """A whole-day blackout for each public holiday of the next 12 months in each resource's
-    municipality. Instruments of a joint lab are covered by the lab's blackouts."""
-    taken = {(b.resource_id, b.start_at) for b in existing}
-    for resource in resources.values():
-        if resource.parent_id is not None:
-            continue
-        zone = ZoneInfo(resource.timezone)
-        today = now.astimezone(zone).date()
-        until = today + relativedelta(years=1)
-        days = {**holidays(today.year, resource.city), **holidays(until.year, resource.city)}
-        for day, name in sorted(days.items()):
-            start = _local_midnight(day, zone)
-            if not today <= day < until or (resource.id, start) in taken:
-                continue
-            db.session.add(
-                Blackout(
-                    resource_id=resource.id,
-                    start_at=start,
-                    end_at=_local_midnight(day + timedelta(days=1), zone),
-                    reason=f"Festività: {name}",
-                    created_by_id=admin.id,
-                    created_at=now,
-                )
-            )
 
 
 def _first_working_day(day: date) -> date:

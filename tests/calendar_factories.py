@@ -26,6 +26,24 @@ def by_uid(body: bytes) -> dict:
     return {str(e["UID"]): e for e in vevents(body)}
 
 
+def booking_events(body: bytes) -> list:
+    """The VEVENTs of bookings, without the public holidays that resource feeds show too."""
+    return [e for e in vevents(body) if str(e["UID"]).startswith("booking-")]
+
+
+def bookings_by_uid(body: bytes) -> dict:
+    return {str(e["UID"]): e for e in booking_events(body)}
+
+
+def holiday_events(body: bytes) -> dict:
+    """The public holidays of a resource feed, by their local date (YYYYMMDD in the UID)."""
+    return {
+        str(e["UID"]).split("-")[2].split("@")[0]: e
+        for e in vevents(body)
+        if str(e["UID"]).startswith("holiday-")
+    }
+
+
 def read_with_vobject(body: bytes) -> list:
     """The VEVENTs as vobject (an independent parser) reads them."""
     return list(vobject.readOne(body.decode()).vevent_list)

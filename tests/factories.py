@@ -9,6 +9,7 @@ from booking.extensions import db
 from booking.models import (
     Blackout,
     Cluster,
+    HolidayOpening,
     OpeningHours,
     Organisation,
     Qualification,
@@ -106,6 +107,14 @@ def make_blackout(resource: Resource, start, end, reason: str = "Maintenance") -
     db.session.add(blackout)
     db.session.commit()
     return blackout
+
+
+def make_holiday_opening(resource: Resource, day: date) -> HolidayOpening:
+    """Open the resource on a public holiday, as its managers would."""
+    opening = HolidayOpening(resource_id=resource.id, day=day, created_at=_now())
+    db.session.add(opening)
+    db.session.commit()
+    return opening
 
 
 def make_qualification(resource: Resource, user: User, expires_on: date | None = None):

@@ -1,15 +1,18 @@
 """The demo network: realistic, complete enough to try every feature, and idempotent."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from booking.demo import (
+    ADMIN_EMAIL,
     DEMO_ACCOUNTS,
     DEMO_EMAIL_DOMAIN,
     DEMO_PASSWORD,
+    MAINTENANCE,
     load_demo_network,
     partita_iva,
 )
@@ -19,9 +22,11 @@ from booking.models.network import ORGANISATION_TYPES
 from booking.models.resources import resource_managers
 from booking.services import vat
 from booking.services.accounts import authenticate
+from booking.services.availability import resource_availability
 from tests.factories import make_organisation
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+ROME = ZoneInfo("Europe/Rome")
 
 
 @pytest.fixture
@@ -187,35 +192,35 @@ def test_one_resource_is_open_round_the_clock_every_day(demo):
     assert len(round_the_clock) == 1
 
 
-def test_holidays_of_the_next_twelve_months_are_blacked_out_by_municipality(demo):
+def _holidays_closing(resource: Resource, day: date) -> list[str]:
+    """The names of the public holidays that close the resource on that local day."""
+    admin = db.session.execute(select(User).where(User.email == ADMIN_EMAIL)).scalar_one()
+    start = datetime.combine(day, time(), tzinfo=ROME)
+    closed = resource_availability(
+        admin, resource.id, start, start + timedelta(days=1), now=NOW
+    ).closed
+    return [c["detail"] for c in closed if c["reason"] == "closed" and "detail" in c]
+
+
+def test_the_demo_writes_no_holiday_blackouts(demo):
+    reasons = set(db.session.execute(select(Blackout.reason)).scalars())
+    assert reasons == {maintenance.reason for maintenance in MAINTENANCE}
+
+
+def test_demo_resources_are_closed_on_the_patron_day_of_their_municipality(demo):
     reggio = _resource("5-axis CNC machining centre")
-    starts = {b.start_at: b.reason for b in _blackouts(reggio)}
-    # San Prospero 2027 in Reggio Emilia, local midnight (UTC+1).
-    assert "San Prospero" in starts[datetime(2027, 11, 23, 23, 0, tzinfo=UTC)]
-    # Natale 2026 is next month; San Prospero 2026 (24 Nov) has already passed.
-    assert datetime(2026, 12, 24, 23, 0, tzinfo=UTC) in starts
-    assert datetime(2026, 11, 23, 23, 0, tzinfo=UTC) not in starts
-    assert max(starts) < datetime(2027, 12, 1, tzinfo=UTC)
-
-
-def test_a_holiday_blackout_covers_the_whole_local_day(demo):
-    parma = _resource("Pilot spray dryer")
-    liberazione = next(b for b in _blackouts(parma) if "Liberazione" in b.reason)
-    # 25 April 2027, summer time (UTC+2).
-    assert liberazione.start_at == datetime(2027, 4, 24, 22, 0, tzinfo=UTC)
-    assert liberazione.end_at == datetime(2027, 4, 25, 22, 0, tzinfo=UTC)
-
-
-def test_patron_days_of_other_municipalities_are_not_blacked_out(demo):
     modena = _resource("Teaching robot cell")
-    reasons = " ".join(b.reason for b in _blackouts(modena))
-    assert "San Geminiano" in reasons
-    assert "San Prospero" not in reasons
+    assert _holidays_closing(reggio, date(2027, 11, 24)) == [
+        "St Prosper, patron saint of Reggio Emilia"
+    ]
+    assert _holidays_closing(modena, date(2027, 1, 31)) == ["St Geminianus, patron saint of Modena"]
+    assert _holidays_closing(modena, date(2027, 11, 24)) == []
 
 
-def test_instruments_of_a_joint_lab_inherit_the_labs_blackouts(demo):
-    assert _blackouts(_resource("Coordinate measuring machine")) == []
-    assert any("Natale" in b.reason for b in _blackouts(_resource("BI-REX Metrology Lab")))
+def test_demo_resources_are_closed_on_the_holidays_of_any_year(demo):
+    assert _holidays_closing(_resource("Pilot spray dryer"), date(2031, 12, 25)) == [
+        "Christmas Day"
+    ]
 
 
 def test_a_few_maintenance_windows_are_planned(demo):
@@ -264,16 +269,9 @@ def test_a_second_run_changes_nothing(demo):
     assert sum(summary.created.values()) == 0
 
 
-def test_a_run_a_month_later_adds_only_the_holidays_that_entered_the_window(demo):
-    later = datetime(2027, 1, 1, 8, 0, tzinfo=UTC)
-    summary = load_demo_network(later)
-    assert {kind for kind, count in summary.created.items() if count} == {"blackouts"}
-    reggio = _resource("5-axis CNC machining centre")
-    assert datetime(2027, 12, 7, 23, 0, tzinfo=UTC) in {b.start_at for b in _blackouts(reggio)}
-    calibration = [
-        b for b in _blackouts(_resource("BI-REX Metrology Lab")) if "calibration" in b.reason
-    ]
-    assert len(calibration) == 1
+def test_a_run_a_month_later_adds_nothing(demo):
+    summary = load_demo_network(datetime(2027, 1, 1, 8, 0, tzinfo=UTC))
+    assert sum(summary.created.values()) == 0
 
 
 def test_an_existing_art_er_is_reused_not_duplicated(app):

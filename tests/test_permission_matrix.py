@@ -18,7 +18,7 @@ A new endpoint without a row fails test_every_api_endpoint_has_a_row.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -29,6 +29,7 @@ from tests.booking_factories import NOW, book, rome
 from tests.factories import (
     PASSWORD,
     make_blackout,
+    make_holiday_opening,
     make_organisation,
     make_qualification,
     make_user,
@@ -171,6 +172,13 @@ ROWS = [
         {"start": "2026-12-14T08:00:00+01:00", "end": "2026-12-14T18:00:00+01:00"},
     ),
     row("DELETE", "/blackouts/{blackout}", MANAGERS, once=True),
+    row("GET", "/resources/{shared}/holidays?year=2027", USERS),
+    row("GET", "/resources/{private}/holidays", SEEN_PRIVATE),
+    row("GET", "/resources/{shared}/holiday-openings", MANAGERS),
+    row("GET", "/resources/{private}/holiday-openings", MANAGERS_PRIVATE),
+    row("POST", "/resources/{shared}/holiday-openings", MANAGERS, {"date": "2027-01-06"}),
+    row("POST", "/resources/{private}/holiday-openings", MANAGERS_PRIVATE, {"date": "2027-01-06"}),
+    row("DELETE", "/holiday-openings/{opening}", MANAGERS, once=True),
     row("GET", "/resources/{shared}/qualifications", MANAGERS),
     row("GET", "/resources/{private}/qualifications", MANAGERS_PRIVATE),
     row("POST", "/resources/{shared}/qualifications", MANAGERS, {"user_id": "{member}"}),
@@ -287,8 +295,9 @@ class Scenario:
 
 def build_scenario() -> Scenario:
     """Two organisations and a coordinator; a network-visible pilot installation with a confirmed
-    booking, a pending request, a blackout, a qualification and a trial request; an
-    organisation-only one; and one requiring training, with an open training request."""
+    booking, a pending request, a blackout, an opening on a holiday, a qualification and a trial
+    request; an organisation-only one; and one requiring training, with an open training
+    request."""
     owner = make_organisation(type="research_lab")
     other = make_organisation(type="business")
     users = {
@@ -319,6 +328,7 @@ def build_scenario() -> Scenario:
         "booking": booking.id,
         "pending": pending.id,
         "blackout": make_blackout(shared, rome(2026, 12, 10, 8), rome(2026, 12, 10, 18)).id,
+        "opening": make_holiday_opening(shared, date(2026, 12, 26)).id,
         "qualification": make_qualification(shared, outsider).id,
         "trial": make_trial(outsider, shared).id,
         "training": make_training_request(outsider, trained).id,

@@ -9,7 +9,16 @@ from booking.extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Each area module adds its routes to `bp` and describes them in its OPENAPI_PATHS.
-AREAS = ("accounts", "catalogue", "bookings", "workflows", "calendar", "requests_api", "openapi")
+AREAS = (
+    "accounts",
+    "catalogue",
+    "holidays",
+    "bookings",
+    "workflows",
+    "calendar",
+    "requests_api",
+    "openapi",
+)
 
 
 def area_modules():

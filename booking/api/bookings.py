@@ -598,7 +598,9 @@ OPENAPI_PATHS = {
         "get": {
             "summary": "Busy, requested, closed and free intervals of a resource",
             "description": "The window spans at most 62 days. Other organisations' bookings "
-            "show only as busy: their `booking_id` and `title` are null.",
+            "show only as busy: their `booking_id` and `title` are null. The public holidays of "
+            "the resource's municipality are closed for their whole local day, with their name "
+            "as `detail`, unless its managers opened it on the day.",
             "tags": ["availability"],
             "parameters": _WINDOW,
             "responses": {
@@ -787,7 +789,12 @@ OPENAPI_SCHEMAS = {
                                 "horizon",
                             ],
                         },
-                        "detail": {"type": "string", "description": "A blackout's reason"},
+                        "detail": {
+                            "type": "string",
+                            "description": "A blackout's reason; for `closed`, the name of the "
+                            "public holiday that closes the resource that day (in the language "
+                            "of the request), absent for closed opening hours",
+                        },
                     },
                 },
             },

@@ -5,7 +5,7 @@ from booking.models.network import Cluster, Organisation, ValueChain
 from booking.models.outbox import JobRun, OutboxMail
 from booking.models.people import ApiToken, Qualification, User
 from booking.models.requests import TrainingRequest, TrialRequest
-from booking.models.resources import Blackout, OpeningHours, Resource
+from booking.models.resources import Blackout, HolidayOpening, OpeningHours, Resource
 
 __all__ = [
     "ApiToken",
@@ -14,6 +14,7 @@ __all__ = [
     "BookingAudit",
     "BookingSeries",
     "Cluster",
+    "HolidayOpening",
     "JobRun",
     "OpeningHours",
     "Organisation",

@@ -1,6 +1,7 @@
-"""Resources (instruments, pilot installations, joint labs), their opening hours and blackouts."""
+"""Resources (instruments, pilot installations, joint labs), their opening hours, blackouts and
+the public holidays their managers open them on."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -8,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -16,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -209,5 +212,20 @@ class Blackout(db.Model):
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(String(300), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HolidayOpening(db.Model):
+    """A public holiday on which a resource's managers open it (holidays close every resource
+    otherwise). `day` is a date in the resource's time zone; opening hours still apply on it."""
+
+    __tablename__ = "holiday_openings"
+    # Also the index of the lookups by resource (and day).
+    __table_args__ = (UniqueConstraint("resource_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,8 +1,10 @@
 """When resources are busy, requested, closed or free, for one resource or across the catalogue.
 
 Everything is computed from a fixed number of batched queries (the resources, their opening
-hours and joint-lab family, bookings, blackouts), whatever the number of resources, so that a
-search over the whole network stays one round of queries. Bookings and opening hours are read as
+hours and joint-lab family, bookings, blackouts, and the holiday openings when a public holiday
+falls in the window), whatever the number of resources, so that a search over the whole network
+stays one round of queries. Public holidays come from the holiday calendar, worked out once per
+municipality and time zone, never per resource. Bookings and opening hours are read as
 plain rows, not entities: a search reads thousands. On PostgreSQL a search finds the bookings of a
 window through the index ix_bookings_live_span (migration 0005); see docs/performance.md.
 """
@@ -10,7 +12,7 @@ window through the index ix_bookings_live_span (migration 0005); see docs/perfor
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Row, Select, and_, func, select, union
@@ -20,6 +22,8 @@ from booking.extensions import db
 from booking.models import Blackout, Booking, OpeningHours, Resource, User
 from booking.models.bookings import LIVE_STATUSES
 from booking.services.errors import InvalidInput
+from booking.services.holiday_openings import opened_days
+from booking.services.holidays import HolidayClosure, holiday_closures
 from booking.services.permissions import (
     can_manage_resource,
     require_visible,
@@ -44,10 +48,12 @@ class Availability:
 
 @dataclass
 class _Calendar:
-    """What one batch of queries found, by resource id: bookings and blackouts as plain rows."""
+    """What one batch of queries found, by resource id: bookings and blackouts as plain rows,
+    and the holidays each resource is opened on."""
 
     bookings: dict[int, list[Row]]
     blackouts: dict[int, list[Row]]
+    openings: dict[int, set[date]]
 
 
 # What the free and busy times are made of; rows, not entities: a search reads thousands.
@@ -105,9 +111,11 @@ def _load_calendar(
     margin: timedelta,
     fields: tuple = _BOOKING_FIELDS,
     statuses: tuple[str, ...] = LIVE_STATUSES,
+    openings: bool,
 ) -> _Calendar:
     """Bookings (of `statuses`) and blackouts of the resources (ids, or a select of the ids of a
-    search's many) in [start, end); bookings by their blocked span, from `margin` before to
+    search's many) in [start, end), and with `openings` (a holiday falls in the window) the
+    holidays they are opened on; bookings by their blocked span, from `margin` before to
     `margin` after, so that buffers reaching into the window are seen."""
     bookings: dict[int, list[Row]] = defaultdict(list)
     blackouts: dict[int, list[Row]] = defaultdict(list)
@@ -131,7 +139,7 @@ def _load_calendar(
         .order_by(Blackout.start_at)
     ):
         blackouts[blackout.resource_id].append(blackout)
-    return _Calendar(bookings, blackouts)
+    return _Calendar(bookings, blackouts, opened_days(resource_ids, start, end) if openings else {})
 
 
 def _widest_buffer(resources: Iterable[Resource]) -> timedelta:
@@ -170,9 +178,20 @@ def _bookable_range(
     )
 
 
+def _holidays(
+    resource: Resource, closures: list[HolidayClosure], calendar: _Calendar
+) -> list[HolidayClosure]:
+    """The holidays of the resource's municipality that close it: those it is not opened on."""
+    opened = calendar.openings.get(resource.id)
+    if not opened:
+        return closures
+    return [closure for closure in closures if closure.holiday.day not in opened]
+
+
 def _closures(
     resource: Resource,
     open_spans: list[Interval] | None,
+    holidays: list[HolidayClosure],
     child_ids: Iterable[int],
     calendar: _Calendar,
     start: datetime,
@@ -180,10 +199,15 @@ def _closures(
     now: datetime,
 ) -> Iterator[tuple[datetime, datetime, str, str | None]]:
     """Why the resource cannot be booked at times of the window: (start, end, reason, detail),
-    unsorted, each inside the window."""
+    unsorted, each inside the window. A holiday is one `closed` span with its name as the
+    detail; the closures of the opening hours leave its day to it."""
+    holiday_spans = [(closure.start, closure.end) for closure in holidays]
     if open_spans is not None:
-        for s, e in subtract([(start, end)], open_spans):
+        for s, e in subtract([(start, end)], [*open_spans, *holiday_spans]):
             yield s, e, "closed", None
+    for closure in holidays:
+        for s, e in clip([(closure.start, closure.end)], start, end):
+            yield s, e, "closed", closure.holiday.name
     for taken_start, taken_end, reason, detail in _taken(resource, child_ids, calendar):
         for s, e in clip([(taken_start, taken_end)], start, end):
             yield s, e, reason, detail
@@ -198,14 +222,17 @@ def _closed_spans(
     resource: Resource, calendar: _Calendar, start: datetime, end: datetime, now: datetime
 ) -> list[dict]:
     """The closures of one resource in the window as entries, in order."""
-    spans = open_intervals(resource.opening_hours, ZoneInfo(resource.timezone), start, end)
+    zone = ZoneInfo(resource.timezone)
+    spans = open_intervals(resource.opening_hours, zone, start, end)
+    holidays = _holidays(resource, holiday_closures(resource.city, zone, start, end), calendar)
     closed = []
     for s, e, reason, detail in _closures(
-        resource, spans, (c.id for c in resource.children), calendar, start, end, now
+        resource, spans, holidays, (c.id for c in resource.children), calendar, start, end, now
     ):
         if s < e:
             entry = {"start": s, "end": e, "reason": reason}
-            if reason == "blackout":
+            # A blackout's reason, or the name of the holiday that closes the resource.
+            if detail is not None:
                 entry["detail"] = detail
             closed.append(entry)
     return sorted(closed, key=lambda c: (c["start"], c["end"]))
@@ -290,7 +317,10 @@ def resource_availability(
         .scalar_one_or_none()
     )
     resource = require_visible(viewer, resource)
-    calendar = _load_calendar(_family(resource), start, end, margin=_widest_buffer([resource]))
+    any_holiday = bool(holiday_closures(resource.city, ZoneInfo(resource.timezone), start, end))
+    calendar = _load_calendar(
+        _family(resource), start, end, margin=_widest_buffer([resource]), openings=any_holiday
+    )
     return _availability(viewer, resource, calendar, start, end, now)
 
 
@@ -423,6 +453,12 @@ def find_free_slots(
     candidates = _Candidates.load(visible)
     if not candidates.resources:
         return []
+    # The holidays of each municipality and time zone among the candidates, worked out once.
+    places: dict[tuple[str, str], list[HolidayClosure]] = {}
+    for resource in candidates.resources:
+        place = (resource.city, resource.timezone)
+        if place not in places:
+            places[place] = holiday_closures(resource.city, ZoneInfo(resource.timezone), start, end)
     calendar = _load_calendar(
         candidates.family(select(visible.subquery().c.id)),
         start,
@@ -430,6 +466,7 @@ def find_free_slots(
         margin=_widest_buffer(candidates.resources),
         fields=_BLOCKING_FIELDS,
         statuses=("confirmed",),
+        openings=any(places.values()),
     )
     open_spans: dict[tuple, list[Interval] | None] = {}
     bookable_spans: dict[tuple, list[Interval]] = {}
@@ -439,7 +476,12 @@ def find_free_slots(
         if lo >= hi:
             continue
         schedule = (resource.timezone, candidates.schedules.get(resource.id, ()))
-        if (schedule, lo, hi) not in bookable_spans:
+        holidays = _holidays(resource, places[resource.city, resource.timezone], calendar)
+        # Resources of one schedule and municipality share their open time, unless one of them
+        # is opened on a holiday (the holidays left then differ).
+        closed_days = tuple(closure.holiday.day for closure in holidays)
+        key = (schedule, resource.city, closed_days, lo, hi)
+        if key not in bookable_spans:
             if schedule not in open_spans:
                 open_spans[schedule] = open_intervals(
                     candidates.opening_hours.get(resource.id),
@@ -448,11 +490,12 @@ def find_free_slots(
                     end,
                 )
             spans = open_spans[schedule]
-            bookable_spans[schedule, lo, hi] = [(lo, hi)] if spans is None else clip(spans, lo, hi)
+            bookable = [(lo, hi)] if spans is None else clip(spans, lo, hi)
+            bookable_spans[key] = subtract(bookable, [(c.start, c.end) for c in holidays])
         holes = _full_spans(resource, calendar.bookings.get(resource.id, ()))
         children = candidates.children.get(resource.id, ())
         holes += [(s, e) for s, e, _, _ in _taken(resource, children, calendar)]
-        free = subtract(bookable_spans[schedule, lo, hi], holes)
+        free = subtract(bookable_spans[key], holes)
         slots = first_slots(resource, free, duration, slots_per_resource)
         if slots:
             found.append(FreeSlots(resource, slots))

@@ -1,5 +1,6 @@
 """Bookings as iCalendar (RFC 5545): personal and resource feeds, one booking as a file, and the
-invitations (RFC 5546 REQUEST and CANCEL) that mails carry.
+invitations (RFC 5546 REQUEST and CANCEL) that mails carry. Resource feeds also show the public
+holidays that close the resource, by name.
 
 Every occurrence of a series is its own event with its times in UTC: no TZID and no VTIMEZONE,
 which some clients misread; each client shows the instants in its own zone, so a weekly 09:00
@@ -33,6 +34,8 @@ from booking.extensions import db
 from booking.models import Booking, BookingAudit, Resource, User
 from booking.models.bookings import LIVE_STATUSES
 from booking.services.booking import can_see_booking, get_booking
+from booking.services.holiday_openings import closures_of
+from booking.services.holidays import HolidayClosure
 from booking.services.permissions import (
     can_manage_resource,
     require_visible,
@@ -194,6 +197,22 @@ def booking_event(booking: Booking, *, detailed: bool, url: str, sequence: int =
     return event
 
 
+def holiday_event(resource: Resource, closure: HolidayClosure, url: str) -> Event:
+    """A public holiday that closes the resource, as a VEVENT over its whole local day (in UTC,
+    like the bookings). It changes only with the resource (an opening is a change of it)."""
+    event = Event()
+    event.add("uid", f"holiday-{resource.id}-{closure.holiday.day:%Y%m%d}@{uid_domain()}")
+    event.add("dtstamp", resource.updated_at)
+    event.add("dtstart", closure.start)
+    event.add("dtend", closure.end)
+    event.add("status", "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    event.add("location", _location(resource))
+    event.add("url", url)
+    event.add("summary", _("Closed: %(holiday)s", holiday=closure.holiday.name))
+    return event
+
+
 def sequences(booking_ids: Iterable[int]) -> dict[int, int]:
     """SEQUENCE of each booking: its number of recorded changes after creation, in one query."""
     ids = list(booking_ids)
@@ -312,10 +331,15 @@ def personal_feed(user: User, now: datetime) -> Feed:
 
 def resource_feed(viewer: User, resource: Resource | None, now: datetime) -> Feed:
     """A resource's pending and confirmed bookings from 30 days ago up to its booking horizon;
-    other organisations' bookings only as "Busy". NotFound if `viewer` may not see it."""
+    other organisations' bookings only as "Busy"; the public holidays that close it in the same
+    span. NotFound if `viewer` may not see it."""
     resource = require_visible(viewer, resource)
     since = now - RESOURCE_PAST
     horizon = timedelta(days=resource.horizon_days)
+    # A year further back finds the holiday that last aged out of the feed.
+    closures = closures_of(resource, since - timedelta(days=366), now + horizon)
+    holidays = [c for c in closures if c.end > since]
+    aged_out = [c.end + RESOURCE_PAST for c in closures if c.end <= since]
     of_resource = select(Booking).where(Booking.resource_id == resource.id)
     # Every status is read, so that a cancellation, which takes a booking out, still counts
     # as a change of the feed.
@@ -330,12 +354,17 @@ def resource_feed(viewer: User, resource: Resource | None, now: datetime) -> Fee
         calendar.add_component(
             booking_event(booking, detailed=detailed, url=url, sequence=numbers[booking.id])
         )
+    for closure in holidays:
+        calendar.add_component(holiday_event(resource, closure, resource_url(resource)))
     last_modified = _latest(
         resource.updated_at,
         *(b.updated_at for b in considered),
-        # A booking beyond the horizon (shortened after it was made) comes in as time passes.
+        # A booking beyond the horizon (shortened after it was made) comes in as time passes;
+        # so does a holiday.
         *(b.start_at - horizon for b in shown),
+        *(c.start - horizon for c in holidays),
         _last_left(of_resource.where(Booking.status.in_(LIVE_STATUSES)), since, RESOURCE_PAST),
+        max(aged_out, default=None),
     )
     return Feed(calendar.to_ical(), last_modified)
 

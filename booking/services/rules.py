@@ -1,9 +1,10 @@
 """The booking rules of booking-rules.md, checked against a snapshot of the calendar.
 
 A RuleBook is loaded once per booking action, inside the locks, with a bounded number of queries
-(bookings of the resource family, blackouts, the qualification, the quota usage), then checks any
-number of occurrences in memory. Occurrences accepted earlier in a series are added to it, so that
-the later ones are checked against them too.
+(bookings of the resource family, blackouts, holiday openings when a public holiday falls in the
+window, the qualification, the quota usage), then checks any number of occurrences in memory.
+Occurrences accepted earlier in a series are added to it, so that the later ones are checked
+against them too.
 """
 
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from booking.extensions import db
 from booking.models import Blackout, Booking, Resource, User
 from booking.models.bookings import LIVE_STATUSES
 from booking.services import quotas
+from booking.services.holiday_openings import closures_of
 from booking.services.permissions import can_manage_resource, sees_booking_details
 from booking.services.qualifications import qualification_of
 from booking.services.schedule import is_open_throughout, open_intervals
@@ -123,6 +125,8 @@ class RuleBook:
             ).scalars()
         )
         self.open_spans = open_intervals(resource.opening_hours, self.zone, start, end)
+        # The resource's own municipality decides, also inside a joint lab (its own city).
+        self.holidays = closures_of(resource, start, end)
         self.qualification = (
             qualification_of(resource.id, self.requester.id)
             if resource.requires_qualification and not self.requester_manages
@@ -182,6 +186,7 @@ class RuleBook:
         violations += self._timing(start, end)
         if not is_open_throughout(self.open_spans, start, end):
             violations.append(Violation("closed", start, end))
+        violations += self._holidays(start, end)
         violations += self._blackouts(start, end)
         violations += self.calendar_violations(start, end, quantity)
         violations += self._qualification(start, end)
@@ -241,6 +246,15 @@ class RuleBook:
                 Violation("horizon", start, end, params={"days": resource.horizon_days})
             )
         return violations
+
+    def _holidays(self, start: datetime, end: datetime) -> list[Violation]:
+        """A public holiday closes the resource for its whole local day (booking-rules.md,
+        "Added rules"): `closed`, like opening hours, and named."""
+        return [
+            Violation("closed", c.start, c.end, params={"holiday": c.holiday.lazy_name})
+            for c in self.holidays
+            if overlaps(c.start, c.end, start, end)
+        ]
 
     def _blackouts(self, start: datetime, end: datetime) -> list[Violation]:
         return [

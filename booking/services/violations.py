@@ -45,6 +45,7 @@ DETAILED_MESSAGES = {
         "Your qualification for this resource is valid up to and including %(until)s only: "
         "book within it, or ask its managers to renew it."
     ),
+    ("closed", "holiday"): _l("The resource is closed for a public holiday: %(holiday)s."),
 }
 
 # Violations that mean the input itself is invalid (HTTP 422), not that the calendar refuses it.

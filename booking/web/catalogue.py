@@ -14,6 +14,7 @@ from booking.models import User
 from booking.models.resources import KINDS
 from booking.services import blackouts as blackout_service
 from booking.services import catalogue
+from booking.services import holiday_openings as holiday_service
 from booking.services import opening_hours as hours_service
 from booking.services.clock import now
 
@@ -184,13 +185,15 @@ def index():
 def resource(resource_id: int):
     user = acting_user()
     found = catalogue.get_resource(user, resource_id)
+    moment = now()
     return render_template(
         "catalogue/resource.html",
         resource=found,
         children=catalogue.visible_children(user, [found])[found.id],
         parent=catalogue.visible_parent(user, found),
         weekly=hours_service.weekly_schedule(found),
-        blackouts=blackout_service.upcoming_blackouts(found, now=now()),
+        blackouts=blackout_service.upcoming_blackouts(found, now=moment),
+        holidays=holiday_service.coming_holidays(found, now=moment),
         may_manage=catalogue.can_manage(user, found),
     )
 

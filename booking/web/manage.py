@@ -1,12 +1,14 @@
-"""Managers' pages: resources, opening hours, blackouts and qualifications.
+"""Managers' pages: resources, opening hours, blackouts, openings on public holidays and
+qualifications.
 
 The forms turn what people type into the plain values the catalogue service takes; the service
 decides what is allowed and valid, and its errors are shown next to the field they concern.
 """
 
 import re
+from datetime import date, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -32,6 +34,7 @@ from booking.models.resources import APPROVAL_POLICIES, KINDS, RATE_CATEGORIES, 
 from booking.models.resources import WEEKDAYS as DAYS
 from booking.services import blackouts as blackout_service
 from booking.services import catalogue
+from booking.services import holiday_openings as holiday_service
 from booking.services import opening_hours as hours_service
 from booking.services import qualifications as qualification_service
 from booking.services import resources as resource_service
@@ -401,9 +404,22 @@ def blackouts(resource_id: int):
             else:
                 flash(_("The blackout has been added."), "success")
                 return redirect(url_for("manage.blackouts", resource_id=resource.id))
-    upcoming = blackout_service.list_blackouts(user, resource.id, start=now())
+    moment = now()
+    upcoming = blackout_service.list_blackouts(user, resource.id, start=moment)
+    today = catalogue.local_today(resource, now=moment)
+    first = _holidays_from(today)
+    last = first + holiday_service.COMING
+    earlier = first - holiday_service.COMING - timedelta(days=1)
     return render_template(
-        "manage/blackouts.html", form=form, resource=resource, blackouts=upcoming
+        "manage/blackouts.html",
+        form=form,
+        resource=resource,
+        blackouts=upcoming,
+        holidays=holiday_service.holiday_days(resource, first, last),
+        # The ?holidays_from= of this list, of the next and of the previous (None: from today).
+        holidays_from=first if first > today else None,
+        later=last + timedelta(days=1),
+        earlier=earlier if earlier > today else None,
     )
 
 
@@ -413,6 +429,51 @@ def delete_blackout(blackout_id: int):
     resource_id = blackout_service.delete_blackout(acting_user(), blackout_id)
     flash(_("The blackout has been removed."), "success")
     return redirect(url_for("manage.blackouts", resource_id=resource_id))
+
+
+# --- Openings on public holidays --------------------------------------------------------------
+
+
+def _holidays_from(today: date) -> date:
+    """The first day of the holidays listed: `?holidays_from=` (a later day), else today."""
+    try:
+        first = date.fromisoformat(request.args.get("holidays_from", ""))
+    except ValueError:
+        return today
+    return first if today < first and first.year < catalogue.LAST_YEAR else today
+
+
+def _back_to_holidays(resource_id: int):
+    target = url_for(
+        "manage.blackouts",
+        resource_id=resource_id,
+        holidays_from=request.args.get("holidays_from") or None,
+    )
+    return redirect(target + "#holidays")
+
+
+@bp.post("/resources/<int:resource_id>/holidays/<day>/open")
+@login_required
+def open_on_holiday(resource_id: int, day: str):
+    try:
+        holiday = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    try:
+        holiday_service.open_on_holiday(acting_user(), resource_id, holiday, now=now())
+    except InvalidInput:
+        flash(_("Only a public holiday of the resource's municipality can be opened."), "error")
+    else:
+        flash(_("The resource is open on that day; its opening hours apply."), "success")
+    return _back_to_holidays(resource_id)
+
+
+@bp.post("/holiday-openings/<int:opening_id>/close")
+@login_required
+def close_on_holiday(opening_id: int):
+    resource_id = holiday_service.close_on_holiday(acting_user(), opening_id, now=now())
+    flash(_("The resource is closed again on that holiday."), "success")
+    return _back_to_holidays(resource_id)
 
 
 # --- Qualifications ----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Availability of one resource, and the free-slot search across resources."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event, select
@@ -18,6 +18,7 @@ from tests.booking_factories import (
 )
 from tests.factories import (
     make_blackout,
+    make_holiday_opening,
     make_organisation,
     make_resource,
     make_user,
@@ -158,6 +159,8 @@ def a_varied_network():
     lab = make_resource(org, kind="joint_lab", approval="none", name="Lab")
     set_opening_hours(lab, WEEKDAYS_8_TO_18)
     instrument = make_worked_example_resource(organisation=org, parent_id=lab.id, name="In lab")
+    # Easter Monday closes the others; the instrument is opened on it, inside a closed lab.
+    make_holiday_opening(instrument, date(2027, 3, 29))
     make_blackout(lab, rome(2027, 3, 29, 12), rome(2027, 3, 29, 14))
     book(user, lab, rome(2027, 3, 26, 9), rome(2027, 3, 26, 11))
     book(user, instrument, rome(2027, 3, 29, 8), rome(2027, 3, 29, 9))

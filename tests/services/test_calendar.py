@@ -1,7 +1,7 @@
 """Calendar export: feed secrets, the events of bookings, personal and resource feeds, and the
 invitations that mails carry."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask_babel import force_locale
@@ -22,8 +22,16 @@ from booking.services.calendar import (
     user_for_calendar_token,
 )
 from booking.services.errors import NotFound
+from booking.services.holiday_openings import open_on_holiday
 from tests.booking_factories import NOW, book, rome
-from tests.calendar_factories import by_uid, statements, vevents
+from tests.calendar_factories import (
+    booking_events,
+    bookings_by_uid,
+    by_uid,
+    holiday_events,
+    statements,
+    vevents,
+)
 from tests.factories import make_cluster, make_organisation, make_resource, make_user
 
 
@@ -242,7 +250,8 @@ def test_a_feed_reads_the_history_of_all_its_bookings_in_one_query(member, resou
     for day in (2, 3):
         one(member, resource, day=day)
     with_two = queries_for_feed()
-    for day in range(4, 12):
+    # From 9 December: the 8th is a public holiday.
+    for day in range(9, 17):
         one(member, resource, day=day)
     with_ten = queries_for_feed()
 
@@ -323,7 +332,7 @@ def test_an_empty_feed_has_no_last_modified(member):
 def test_a_resource_feed_shows_other_organisations_bookings_only_as_busy(member, resource):
     outsider = make_user(make_organisation(), name="Olga Outsider")
     booking = one(outsider, resource, title="Secret project", purpose="Confidential")
-    (event,) = vevents(resource_feed(member, resource, NOW).body)
+    (event,) = booking_events(resource_feed(member, resource, NOW).body)
     assert str(event["SUMMARY"]) == "Busy"
     assert "DESCRIPTION" not in event
     body = resource_feed(member, resource, NOW).body
@@ -335,14 +344,14 @@ def test_a_resource_feed_shows_other_organisations_bookings_only_as_busy(member,
 def test_a_resource_feed_shows_the_requesters_own_bookings_in_full(resource):
     outsider = make_user(make_organisation())
     booking = one(outsider, resource, title="Our run")
-    (event,) = vevents(resource_feed(outsider, resource, NOW).body)
+    (event,) = booking_events(resource_feed(outsider, resource, NOW).body)
     assert str(event["SUMMARY"]) == "Our run — Spettrometro"
     assert str(event["URL"]) == f"http://localhost/bookings/{booking.id}"
 
 
 def test_a_resource_feed_shows_colleagues_bookings_in_full(member, resource, lab):
     one(make_user(lab), resource, title="Colleague's run")
-    (event,) = vevents(resource_feed(member, resource, NOW).body)
+    (event,) = booking_events(resource_feed(member, resource, NOW).body)
     assert str(event["SUMMARY"]) == "Colleague's run — Spettrometro"
     # Colleagues may read it here but cannot open another's booking: the link is the resource's.
     assert str(event["URL"]) == f"http://localhost/resources/{resource.id}"
@@ -351,7 +360,7 @@ def test_a_resource_feed_shows_colleagues_bookings_in_full(member, resource, lab
 def test_a_resource_feed_shows_every_booking_in_full_to_its_managers(resource, manager):
     outsider = make_user(make_organisation())
     booking = one(outsider, resource, title="External run", purpose="Tests")
-    (event,) = vevents(resource_feed(manager, resource, NOW).body)
+    (event,) = booking_events(resource_feed(manager, resource, NOW).body)
     assert str(event["SUMMARY"]) == "External run — Spettrometro"
     assert "Tests" in str(event["DESCRIPTION"])
     assert str(event["URL"]) == f"http://localhost/bookings/{booking.id}"
@@ -364,7 +373,7 @@ def test_a_resource_feed_holds_pending_and_confirmed_bookings_only(member, lab, 
     confirmed = one(member, resource, day=3)
     cancelled = one(member, resource, day=4)
     cancel_booking(member, cancelled.id, now=NOW)
-    events = by_uid(resource_feed(manager, resource, NOW).body)
+    events = bookings_by_uid(resource_feed(manager, resource, NOW).body)
     assert set(events) == {calendar.booking_uid(request), calendar.booking_uid(confirmed)}
     assert str(events[calendar.booking_uid(request)]["STATUS"]) == "TENTATIVE"
 
@@ -377,7 +386,7 @@ def test_a_resource_feed_reaches_30_days_back_and_up_to_the_horizon(member, lab,
     far = book(member, resource, rome(2027, 1, 20, 9), rome(2027, 1, 20, 10), now=NOW)
     resource.horizon_days = 30
     db.session.commit()
-    uids = set(by_uid(resource_feed(member, resource, NOW).body))
+    uids = set(bookings_by_uid(resource_feed(member, resource, NOW).body))
     assert uids == {calendar.booking_uid(recent.bookings[0])}
     assert calendar.booking_uid(old.bookings[0]) not in uids
     assert calendar.booking_uid(far.bookings[0]) not in uids
@@ -389,7 +398,7 @@ def test_a_cancellation_changes_the_resource_feeds_last_modified(member, resourc
     before = resource_feed(member, resource, NOW)
     cancel_booking(member, gone.id, now=NOW + timedelta(hours=2))
     after = resource_feed(member, resource, NOW + timedelta(hours=2))
-    assert set(by_uid(after.body)) == {calendar.booking_uid(kept)}
+    assert set(bookings_by_uid(after.body)) == {calendar.booking_uid(kept)}
     assert after.last_modified > before.last_modified
 
 
@@ -400,6 +409,63 @@ def test_the_feed_of_a_resource_the_viewer_may_not_see_is_not_found(member):
         resource_feed(member, hidden, NOW)
     with pytest.raises(NotFound):
         resource_feed(member, None, NOW)
+
+
+@pytest.fixture
+def unchanged_resource(lab, manager):
+    """A resource last changed a day before NOW, so that its feed's Last-Modified shows what
+    changes it later."""
+    before = NOW - timedelta(days=1)
+    return make_resource(
+        lab, city="Bologna", managers=[manager], created_at=before, updated_at=before
+    )
+
+
+def test_a_resource_feed_shows_the_public_holidays_that_close_it(member, resource):
+    holidays = holiday_events(resource_feed(member, resource, NOW).body)
+    assert {"20261208", "20261225", "20261226", "20270101", "20271004"} <= set(holidays)
+    christmas = holidays["20261225"]
+    assert str(christmas["SUMMARY"]) == "Closed: Christmas Day"
+    assert christmas.decoded("DTSTART") == datetime(2026, 12, 24, 23, tzinfo=UTC)
+    assert christmas.decoded("DTEND") == datetime(2026, 12, 25, 23, tzinfo=UTC)
+    assert str(christmas["TRANSP"]) == "OPAQUE"
+
+
+def test_a_resource_feed_shows_the_patron_day_of_the_resources_municipality(member, lab):
+    modena = make_resource(lab, city="Modena")
+    holidays = holiday_events(resource_feed(member, modena, NOW).body)
+    assert str(holidays["20270131"]["SUMMARY"]) == "Closed: St Geminianus, patron saint of Modena"
+
+
+def test_a_resource_feed_names_the_holidays_in_the_readers_language(member, resource, app):
+    with app.test_request_context(), force_locale("it"):
+        holidays = holiday_events(resource_feed(member, resource, NOW).body)
+    assert str(holidays["20261225"]["SUMMARY"]) == "Chiuso: Natale"
+
+
+def test_a_holiday_the_resource_is_opened_on_is_not_in_its_feed(member, resource, manager):
+    open_on_holiday(manager, resource.id, date(2026, 12, 26), now=NOW)
+    holidays = holiday_events(resource_feed(member, resource, NOW).body)
+    assert "20261225" in holidays and "20261226" not in holidays
+
+
+def test_opening_a_resource_on_a_holiday_changes_its_feeds_last_modified(
+    member, unchanged_resource, manager
+):
+    before = resource_feed(member, unchanged_resource, NOW)
+    opened = NOW + timedelta(hours=1)
+    open_on_holiday(manager, unchanged_resource.id, date(2026, 12, 26), now=opened)
+    after = resource_feed(member, unchanged_resource, opened)
+    assert after.body != before.body
+    assert after.last_modified == opened > before.last_modified
+
+
+def test_a_holiday_ageing_out_of_the_resource_feed_counts_as_a_change(member, unchanged_resource):
+    later = datetime(2027, 1, 28, 8, tzinfo=UTC)
+    feed = resource_feed(member, unchanged_resource, later)
+    assert "20261226" not in holiday_events(feed.body)
+    # St Stephen's Day ended at 23:00 UTC on 26 December and left the 30 days after it.
+    assert feed.last_modified == datetime(2026, 12, 26, 23, tzinfo=UTC) + timedelta(days=30)
 
 
 # --- One booking ----------------------------------------------------------------------------------
@@ -465,7 +531,8 @@ def test_an_invitation_for_a_resource_without_managers_comes_from_no_reply(app, 
 
 def test_invitations_for_a_series_read_the_history_once(member, resource):
     def queries_for(count: int) -> tuple[list[str], list[bytes]]:
-        start = rome(2026, 12, 2, 9) if count == 2 else rome(2027, 1, 4, 9)
+        # Twenty days from 7 January 2027 meet no public holiday in Bologna.
+        start = rome(2026, 12, 2, 9) if count == 2 else rome(2027, 1, 7, 9)
         series = book(
             member, resource, start, start + timedelta(hours=1), rrule=f"FREQ=DAILY;COUNT={count}"
         ).series
@@ -499,5 +566,5 @@ def test_events_are_written_in_the_active_language(member, resource, app):
     outsider = make_user(make_organisation())
     one(outsider, resource)
     with app.test_request_context(), force_locale("it"):
-        (event,) = vevents(resource_feed(member, resource, NOW).body)
+        (event,) = booking_events(resource_feed(member, resource, NOW).body)
     assert str(event["SUMMARY"]) == "Occupato"

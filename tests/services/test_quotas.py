@@ -1,7 +1,7 @@
 """Monthly quotas: what an organisation other than the owners has used this month, counted the same
 way as the booking rules count it."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -12,7 +12,7 @@ from booking.services.quotas import QuotaStatus, hours_used, months_touched, quo
 from booking.services.violations import BookingRefused
 from tests.approvals_factories import WED, outsider
 from tests.booking_factories import NOW, ROME, book, codes, rome
-from tests.factories import make_organisation, make_resource, make_user
+from tests.factories import make_holiday_opening, make_organisation, make_resource, make_user
 
 
 @pytest.fixture
@@ -77,6 +77,7 @@ def test_pending_requests_count_but_rejected_and_cancelled_ones_do_not(owner, gu
 
 def test_the_month_is_the_resources_local_month(resource, guest):
     # 00:30 on 1 January in Rome is still 31 December in UTC: it belongs to January.
+    make_holiday_opening(resource, date(2027, 1, 1))
     book(guest, resource, rome(2027, 1, 1, 0, 30), rome(2027, 1, 1, 2, 30))
     book(guest, resource, rome(2026, 12, 31, 22), rome(2026, 12, 31, 23))
     december = quota_status(guest, resource, NOW)
@@ -86,6 +87,7 @@ def test_the_month_is_the_resources_local_month(resource, guest):
 
 
 def test_a_booking_across_midnight_of_the_month_counts_in_each_month(resource, guest):
+    make_holiday_opening(resource, date(2027, 1, 1))
     book(guest, resource, rome(2026, 12, 31, 23), rome(2027, 1, 1, 2))
     months = months_touched(rome(2026, 12, 31, 0), rome(2027, 1, 2, 0), ROME)
     used = hours_used(resource, guest.organisation_id, months[0][1], months[-1][2])

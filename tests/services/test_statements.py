@@ -19,7 +19,7 @@ from booking.services.statements import (
 from tests.accounts_factories import make_network_admin, make_org_admin
 from tests.approvals_factories import WED, confirmed_booking, pending_request
 from tests.booking_factories import NOW, rome
-from tests.factories import make_organisation, make_resource, make_user
+from tests.factories import make_holiday_opening, make_organisation, make_resource, make_user
 
 DECEMBER = date(2026, 12, 1)
 RATES = dict(
@@ -135,6 +135,7 @@ def test_free_bookings_cost_nothing(lab, bob, admin_of_company):
 def test_a_booking_belongs_to_the_month_it_starts_in_rome(rheometer, bob, admin_of_company):
     earlier = datetime(2026, 11, 1, tzinfo=UTC)
     # 00:30 on 1 December in Rome is 23:30 on 30 November in UTC; 00:30 on 1 January is 2026 UTC.
+    make_holiday_opening(rheometer, date(2027, 1, 1))
     first = confirmed_booking(
         rheometer, rome(2026, 12, 1, 0, 30), rome(2026, 12, 1, 1), bob, now=earlier
     )

@@ -17,7 +17,14 @@ from booking.services.calendar import (
 )
 from tests.accounts_factories import log_in
 from tests.booking_factories import NOW, book, rome
-from tests.calendar_factories import by_uid, read_with_ical_js, read_with_vobject, vevents
+from tests.calendar_factories import (
+    booking_events,
+    by_uid,
+    holiday_events,
+    read_with_ical_js,
+    read_with_vobject,
+    vevents,
+)
 from tests.factories import make_cluster, make_organisation, make_resource, make_user
 
 ROME = ZoneInfo("Europe/Rome")
@@ -176,7 +183,7 @@ def test_a_resource_feed_shows_other_organisations_bookings_as_busy(
     response = client.get(resource_path(member, resource))
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
-    (event,) = vevents(response.data)
+    (event,) = booking_events(response.data)
     assert str(event["SUMMARY"]) == "Busy"
     assert b"Secret project" not in response.data
 
@@ -184,8 +191,17 @@ def test_a_resource_feed_shows_other_organisations_bookings_as_busy(
 def test_a_resource_feed_is_written_in_the_users_language(client, frozen_now, resource):
     italian = make_user(make_organisation(), locale="it")
     one(make_user(make_organisation()), resource)
-    (event,) = vevents(client.get(resource_path(italian, resource)).data)
+    (event,) = booking_events(client.get(resource_path(italian, resource)).data)
     assert str(event["SUMMARY"]) == "Occupato"
+
+
+def test_a_resource_feed_names_the_holidays_in_the_users_language(client, frozen_now, resource):
+    italian = make_user(make_organisation(), locale="it")
+    english = make_user(make_organisation(), locale="en")
+    in_italian = holiday_events(client.get(resource_path(italian, resource)).data)
+    in_english = holiday_events(client.get(resource_path(english, resource)).data)
+    assert str(in_italian["20261225"]["SUMMARY"]) == "Chiuso: Natale"
+    assert str(in_english["20261225"]["SUMMARY"]) == "Closed: Christmas Day"
 
 
 def test_a_resource_feed_answers_304_to_its_etag(client, frozen_now, member, resource):
