@@ -297,19 +297,19 @@ def test_each_occurrence_of_a_series_is_checked_against_the_qualification(app):
     outcome = book(
         user,
         resource,
-        rome(2027, 1, 6, 9),
-        rome(2027, 1, 6, 10),
+        rome(2027, 1, 5, 9),
+        rome(2027, 1, 5, 10),
         rrule="FREQ=WEEKLY;COUNT=4",
         on_conflict="skip",
     )
     assert [b.start_at for b in outcome.bookings] == [
-        rome(2027, 1, 6, 9),
-        rome(2027, 1, 13, 9),
-        rome(2027, 1, 20, 9),
+        rome(2027, 1, 5, 9),
+        rome(2027, 1, 12, 9),
+        rome(2027, 1, 19, 9),
     ]
     assert [
         (skipped.start, [v.code for v in skipped.violations]) for skipped in outcome.skipped
-    ] == [(rome(2027, 1, 27, 9), ["not_qualified"])]
+    ] == [(rome(2027, 1, 26, 9), ["not_qualified"])]
 
 
 def test_quota_limits_other_organisations_per_month(app):
