@@ -1,4 +1,5 @@
-# `make run`: install, migrate, load the demo network into an empty database, serve on :5000.
+# `make run`: install, migrate, load the demo network into an empty database, serve on :5000
+# (PORT=5001 for another port) with the scheduler beside it (mails to the log, reminders, expiry).
 # `make test`: install, then run the whole suite (SQLite and, where reachable, PostgreSQL).
 # The Italian catalogues need no step of their own: the app compiles them when it starts
 # (booking/i18n.py), and a built package carries them compiled (setup.py).
@@ -8,10 +9,13 @@ BIN := $(VENV)/bin
 
 .PHONY: run test test-dates install browser js faketime lint bench
 
+PORT ?= 5000
 run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed-demo --if-empty
-	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+	@$(BIN)/flask --app wsgi scheduler & scheduler=$$!; \
+		trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
 # The suite runs on every core (pytest-xdist); PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= auto
