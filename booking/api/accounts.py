@@ -11,7 +11,7 @@ from booking.api.openapi import PAGINATION_PARAMETERS, page_of
 from booking.api.pagination import paginated
 from booking.api.problems import ApiProblem
 from booking.api.schemas import instant, organisation_json, user_json
-from booking.api.validation import Fields, json_object, query_int
+from booking.api.validation import Fields, json_object, query_id
 from booking.models import Cluster
 from booking.models.network import ORGANISATION_TYPES
 from booking.models.people import LOCALES, ROLES
@@ -66,7 +66,7 @@ def list_organisations():
     query = organisations.organisations_query(
         q=request.args.get("q", "").strip() or None,
         type=request.args.get("type") or None,
-        cluster_id=query_int("cluster"),
+        cluster_id=query_id("cluster"),
         city=request.args.get("city", "").strip() or None,
     )
     return paginated(query, organisation_json)
@@ -81,13 +81,13 @@ def create_organisation():
     return organisation_json(organisation), 201
 
 
-@bp.get("/organisations/<int:organisation_id>")
+@bp.get("/organisations/<id:organisation_id>")
 @token_required
 def get_organisation(organisation_id: int):
     return organisation_json(organisations.get_organisation(organisation_id))
 
 
-@bp.patch("/organisations/<int:organisation_id>")
+@bp.patch("/organisations/<id:organisation_id>")
 @token_required
 def update_organisation(organisation_id: int):
     organisation = organisations.get_organisation(organisation_id)
@@ -105,7 +105,7 @@ def update_organisation(organisation_id: int):
 def list_users():
     query = accounts.users_query(
         api_user(),
-        organisation_id=query_int("organisation_id"),
+        organisation_id=query_id("organisation_id"),
         q=request.args.get("q", "").strip() or None,
     )
     return paginated(query, user_json)
@@ -120,13 +120,13 @@ def create_user():
     return user_json(user), 201
 
 
-@bp.get("/users/<int:user_id>")
+@bp.get("/users/<id:user_id>")
 @token_required
 def get_user(user_id: int):
     return user_json(accounts.get_user(api_user(), user_id))
 
 
-@bp.patch("/users/<int:user_id>")
+@bp.patch("/users/<id:user_id>")
 @token_required
 def update_user(user_id: int):
     accounts.require_user_admin(api_user())
@@ -202,7 +202,7 @@ def _user_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     if fields.present("password"):
         values["password"] = _password(fields, "password")
     if fields.present("organisation_id"):
-        values["organisation_id"] = fields.integer("organisation_id", minimum=1)
+        values["organisation_id"] = fields.id("organisation_id")
     if fields.present("active"):
         values["active"] = fields.boolean("active")
     # The service checks the values of locale and roles, with the other semantic checks.

@@ -23,10 +23,18 @@ from booking.api.openapi import (
     page_of,
     schema_ref,
 )
-from booking.api.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, paginated
+from booking.api.pagination import page_number, page_size, paginated
 from booking.api.problems import problem_response
 from booking.api.schemas import instant, money
-from booking.api.validation import Fields, json_object, query_flag, query_instant, query_int
+from booking.api.validation import (
+    Fields,
+    json_object,
+    optional_json_object,
+    query_flag,
+    query_id,
+    query_instant,
+    query_int,
+)
 from booking.extensions import db
 from booking.models import Booking, Resource, User
 from booking.models.bookings import ON_CONFLICT, STATUSES
@@ -40,9 +48,9 @@ from booking.services.booking import (
     BookingChange,
     BookingInput,
 )
-from booking.services.catalogue import MAX_ID, OUT_OF_CALENDAR, in_calendar
+from booking.services.catalogue import OUT_OF_CALENDAR, in_calendar
 from booking.services.clock import now
-from booking.services.errors import InvalidInput, NotFound
+from booking.services.errors import InvalidInput
 from booking.services.locking import ResourceBusy
 from booking.services.pricing import CURRENCY
 from booking.services.recurrence import parse_rrule
@@ -183,7 +191,7 @@ def _free_slots_json(found: availability.FreeSlots) -> dict:
 
 def _recurrence(fields: Fields) -> tuple[str | None, str]:
     """The RRULE and on_conflict of `recurrence`, errors recorded on `fields`."""
-    value = fields.data.get("recurrence")
+    value = fields.value("recurrence")
     if value is None:
         return None, "abort"
     if not isinstance(value, dict):
@@ -192,6 +200,7 @@ def _recurrence(fields: Fields) -> tuple[str | None, str]:
     inner = Fields(value)
     rrule = inner.string("rrule", required=True, max_length=MAX_RRULE)
     on_conflict = inner.choice("on_conflict", ON_CONFLICT) or "abort"
+    inner.check_unknown()
     for name, message in inner.errors.items():
         fields.error(f"recurrence.{name}", message)
     if rrule is not None:
@@ -211,16 +220,9 @@ def _instant(fields: Fields, name: str, *, required: bool = False) -> datetime |
     return value
 
 
-def _path_id(value: int, what: str) -> int:
-    # Ids are 32-bit in the database: a larger one names nothing, and PostgreSQL cannot bind it.
-    if value > MAX_ID:
-        raise NotFound(f"No such {what}.")
-    return value
-
-
 def _booking_input(payload: dict[str, Any]) -> BookingInput:
     fields = Fields(payload)
-    resource_id = fields.integer("resource_id", required=True, minimum=1, maximum=MAX_ID)
+    resource_id = fields.id("resource_id", required=True)
     start = _instant(fields, "start", required=True)
     end = _instant(fields, "end", required=True)
     title = fields.string("title", required=True, max_length=MAX_TITLE)
@@ -304,7 +306,7 @@ def _bookings_query(user: User) -> Select:
     """The bookings `user` may list (their own, and those of the resources they manage) that
     match the query string, by start."""
     args = _query_values(
-        resource_id=lambda: query_int("resource_id", minimum=1, maximum=MAX_ID),
+        resource_id=lambda: query_id("resource_id"),
         status=lambda: _choice("status", STATUSES),
         mine=lambda: query_flag("mine"),
         start=lambda: _utc_instant("from", required=False),
@@ -362,59 +364,51 @@ def list_bookings():
     return paginated(_bookings_query(api_user()), booking_json)
 
 
-@bp.get("/bookings/<int:id>")
+@bp.get("/bookings/<id:id>")
 @token_required
 def get_booking(id: int):
-    return booking_json(booking_service.get_booking(api_user(), _path_id(id, "booking")))
+    return booking_json(booking_service.get_booking(api_user(), id))
 
 
-@bp.patch("/bookings/<int:id>")
+@bp.patch("/bookings/<id:id>")
 @token_required
 def update_booking(id: int):
     change = _booking_change(json_object())
-    return booking_json(
-        booking_service.update_booking(api_user(), _path_id(id, "booking"), change, now=now())
-    )
+    return booking_json(booking_service.update_booking(api_user(), id, change, now=now()))
 
 
 def _optional_reason() -> str:
     """The `reason` of an optional body {"reason"?}."""
-    fields = Fields(json_object() if request.data else {})
+    fields = Fields(optional_json_object())
     reason = fields.string("reason", max_length=MAX_REASON, allow_empty=True, nullable=True)
     fields.done()
     return reason or ""
 
 
-@bp.post("/bookings/<int:id>/cancel")
+@bp.post("/bookings/<id:id>/cancel")
 @token_required
 def cancel_booking(id: int):
     return booking_json(
-        booking_service.cancel_booking(
-            api_user(), _path_id(id, "booking"), now=now(), reason=_optional_reason()
-        )
+        booking_service.cancel_booking(api_user(), id, now=now(), reason=_optional_reason())
     )
 
 
-@bp.post("/bookings/<int:id>/approve")
+@bp.post("/bookings/<id:id>/approve")
 @token_required
 def approve_booking(id: int):
-    return booking_json(
-        approvals.approve(api_user(), _path_id(id, "booking"), now=now(), reason=_optional_reason())
-    )
+    return booking_json(approvals.approve(api_user(), id, now=now(), reason=_optional_reason()))
 
 
-@bp.post("/bookings/<int:id>/reject")
+@bp.post("/bookings/<id:id>/reject")
 @token_required
 def reject_booking(id: int):
-    return booking_json(
-        approvals.reject(api_user(), _path_id(id, "booking"), now=now(), reason=_optional_reason())
-    )
+    return booking_json(approvals.reject(api_user(), id, now=now(), reason=_optional_reason()))
 
 
 # --- Availability ------------------------------------------------------------------------------
 
 
-@bp.get("/resources/<int:id>/availability")
+@bp.get("/resources/<id:id>/availability")
 @token_required
 def resource_availability(id: int):
     window = _query_values(
@@ -422,7 +416,7 @@ def resource_availability(id: int):
         end=lambda: _utc_instant("end", required=True),
     )
     result = availability.resource_availability(
-        api_user(), _path_id(id, "resource"), window["start"], window["end"], now=now()
+        api_user(), id, window["start"], window["end"], now=now()
     )
     return availability_json(result)
 
@@ -434,10 +428,8 @@ def search_availability():
         start=lambda: _utc_instant("start", required=True),
         end=lambda: _utc_instant("end", required=True),
         duration=lambda: _required_int("duration", minimum=1, maximum=MAX_DURATION_MINUTES),
-        page=lambda: query_int("page", default=1, minimum=1),
-        per_page=lambda: query_int(
-            "per_page", default=DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE
-        ),
+        page=page_number,
+        per_page=page_size,
         resources=_catalogue_selection,
     )
     found = availability.find_free_slots(

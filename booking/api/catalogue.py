@@ -11,9 +11,9 @@ from booking.api.openapi import (
     page_of,
     schema_ref,
 )
-from booking.api.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, paginated
+from booking.api.pagination import page_number, page_size, paginated
 from booking.api.schemas import instant, money
-from booking.api.validation import Fields, json_object, query_instant, query_int
+from booking.api.validation import Fields, json_object, query_instant
 from booking.models import Blackout, Qualification, Resource
 from booking.models.resources import (
     APPROVAL_POLICIES,
@@ -113,8 +113,8 @@ def list_resources():
         value_chain=request.args.get("value_chain"),
         organisation=request.args.get("organisation"),
         city=request.args.get("city"),
-        page=query_int("page", default=1, minimum=1),
-        per_page=query_int("per_page", default=DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE),
+        page=page_number(),
+        per_page=page_size(),
     )
     children = catalogue.visible_children(user, result.items)
     return {
@@ -144,39 +144,39 @@ def create_resource():
     )
 
 
-@bp.get("/resources/<int:id>")
+@bp.get("/resources/<id:id>")
 @token_required
 def get_resource(id: int):
     return _one_resource(catalogue.get_resource(api_user(), id))
 
 
-@bp.patch("/resources/<int:id>")
+@bp.patch("/resources/<id:id>")
 @token_required
 def update_resource(id: int):
     resource_service.update_resource(api_user(), id, json_object(), now=now())
     return _one_resource(catalogue.get_resource(api_user(), id))
 
 
-@bp.get("/resources/<int:id>/opening-hours")
+@bp.get("/resources/<id:id>/opening-hours")
 @token_required
 def get_opening_hours(id: int):
     return {"weekly": hours_service.get_opening_hours(api_user(), id)}
 
 
-@bp.put("/resources/<int:id>/opening-hours")
+@bp.put("/resources/<id:id>/opening-hours")
 @token_required
 def set_opening_hours(id: int):
     body = json_object()
-    if "weekly" not in body:
-        # Authorise before answering about the body, so that outsiders learn nothing from it.
-        catalogue.get_managed_resource(api_user(), id)
-        fields = Fields(body)
+    # Authorise before answering about the body, so that outsiders learn nothing from it.
+    catalogue.get_managed_resource(api_user(), id)
+    fields = Fields(body)
+    if not fields.present("weekly"):
         fields.error("weekly", "is required")
-        fields.done()
+    fields.done()
     return {"weekly": hours_service.set_opening_hours(api_user(), id, body["weekly"], now=now())}
 
 
-@bp.get("/resources/<int:id>/blackouts")
+@bp.get("/resources/<id:id>/blackouts")
 @token_required
 def list_blackouts(id: int):
     window = {
@@ -190,7 +190,7 @@ def list_blackouts(id: int):
     return paginated(query, blackout_json)
 
 
-@bp.post("/resources/<int:id>/blackouts")
+@bp.post("/resources/<id:id>/blackouts")
 @token_required
 def create_blackout(id: int):
     body = json_object()
@@ -207,26 +207,26 @@ def create_blackout(id: int):
     return blackout_json(blackout), 201
 
 
-@bp.delete("/blackouts/<int:id>")
+@bp.delete("/blackouts/<id:id>")
 @token_required
 def delete_blackout(id: int):
     blackout_service.delete_blackout(api_user(), id)
     return "", 204
 
 
-@bp.get("/resources/<int:id>/qualifications")
+@bp.get("/resources/<id:id>/qualifications")
 @token_required
 def list_qualifications(id: int):
     return paginated(qualification_service.qualifications_query(api_user(), id), qualification_json)
 
 
-@bp.post("/resources/<int:id>/qualifications")
+@bp.post("/resources/<id:id>/qualifications")
 @token_required
 def grant_qualification(id: int):
     body = json_object()
     catalogue.get_managed_resource(api_user(), id)
     fields = Fields(body)
-    user_id = fields.integer("user_id", required=True, minimum=1)
+    user_id = fields.id("user_id", required=True)
     expires_on = fields.day("expires_on", nullable=True)
     fields.done()
     qualification, created = qualification_service.grant_qualification(
@@ -235,7 +235,7 @@ def grant_qualification(id: int):
     return qualification_json(qualification), 201 if created else 200
 
 
-@bp.delete("/qualifications/<int:id>")
+@bp.delete("/qualifications/<id:id>")
 @token_required
 def revoke_qualification(id: int):
     qualification_service.revoke_qualification(api_user(), id)

@@ -5,7 +5,7 @@ Handlers that change a request authorise before they read the body, so that some
 decide a request learns nothing from the answer about what its body should hold.
 """
 
-from flask import request, url_for
+from flask import url_for
 
 from booking.api import bp
 from booking.api.auth import api_user, token_required
@@ -20,11 +20,10 @@ from booking.api.openapi import (
 )
 from booking.api.pagination import paginated
 from booking.api.schemas import instant
-from booking.api.validation import Fields, json_object, query_flag, query_int
+from booking.api.validation import Fields, json_object, optional_json_object, query_flag, query_id
 from booking.models import TrainingRequest, TrialRequest
 from booking.models.requests import TRAINING_STATUSES, TRIAL_STATUSES
 from booking.services import training, trials
-from booking.services.catalogue import MAX_ID
 from booking.services.clock import now
 
 # --- JSON shapes -------------------------------------------------------------------------------
@@ -93,13 +92,9 @@ def training_json(request: TrainingRequest) -> dict:
 # --- Reading input -----------------------------------------------------------------------------
 
 
-def _optional_body() -> dict:
-    return json_object() if request.data else {}
-
-
 def _trial_input(payload: dict) -> trials.TrialInput:
     fields = Fields(payload)
-    resource_id = fields.integer("resource_id", required=True, minimum=1, maximum=MAX_ID)
+    resource_id = fields.id("resource_id", required=True)
     earliest_start = fields.instant("earliest_start", required=True)
     latest_end = fields.instant("latest_end", required=True)
     duration = fields.integer("duration_minutes", required=True, minimum=1, maximum=10**7)
@@ -108,7 +103,7 @@ def _trial_input(payload: dict) -> trials.TrialInput:
         name: fields.string(name, max_length=trials.MAX_TEXT, allow_empty=True, nullable=True)
         for name in ("description", "materials", "safety_notes")
     }
-    attachments = payload.get("attachments") or []
+    attachments = fields.value("attachments") or []
     if not isinstance(attachments, list) or not all(isinstance(a, str) for a in attachments):
         fields.error("attachments", "must be a list of links")
     fields.done()
@@ -138,7 +133,7 @@ def create_trial_request():
 @bp.get("/trial-requests")
 @token_required
 def list_trial_requests():
-    resource_id = query_int("resource_id", minimum=1, maximum=MAX_ID)
+    resource_id = query_id("resource_id")
     if resource_id is not None or query_flag("managed"):
         query = trials.trials_for_managers(api_user(), resource_id=resource_id)
     else:
@@ -146,19 +141,19 @@ def list_trial_requests():
     return paginated(query, trial_json)
 
 
-@bp.get("/trial-requests/<int:id>")
+@bp.get("/trial-requests/<id:id>")
 @token_required
 def get_trial_request(id: int):
     return trial_json(trials.get_trial(api_user(), id))
 
 
-@bp.get("/trial-requests/<int:id>/slots")
+@bp.get("/trial-requests/<id:id>/slots")
 @token_required
 def trial_request_slots(id: int):
     return slots_json(trials.candidate_slots(api_user(), id, now=now()))
 
 
-@bp.post("/trial-requests/<int:id>/schedule")
+@bp.post("/trial-requests/<id:id>/schedule")
 @token_required
 def schedule_trial_request(id: int):
     trials.managed_trial(api_user(), id)
@@ -168,7 +163,7 @@ def schedule_trial_request(id: int):
     return trial_json(trials.schedule(api_user(), id, start, now=now()))
 
 
-@bp.post("/trial-requests/<int:id>/decline")
+@bp.post("/trial-requests/<id:id>/decline")
 @token_required
 def decline_trial_request(id: int):
     trials.managed_trial(api_user(), id)
@@ -178,19 +173,20 @@ def decline_trial_request(id: int):
     return trial_json(trials.decline(api_user(), id, reason, now=now()))
 
 
-@bp.post("/trial-requests/<int:id>/withdraw")
+@bp.post("/trial-requests/<id:id>/withdraw")
 @token_required
 def withdraw_trial_request(id: int):
+    Fields(optional_json_object()).done()
     return trial_json(trials.withdraw(api_user(), id, now=now()))
 
 
 # --- Training requests -------------------------------------------------------------------------
 
 
-@bp.post("/resources/<int:id>/training-requests")
+@bp.post("/resources/<id:id>/training-requests")
 @token_required
 def create_training_request(id: int):
-    fields = Fields(_optional_body())
+    fields = Fields(optional_json_object())
     message = fields.string(
         "message", max_length=training.MAX_MESSAGE, allow_empty=True, nullable=True
     )
@@ -209,19 +205,20 @@ def list_training_requests():
     return paginated(query, training_json)
 
 
-@bp.post("/training-requests/<int:id>/grant")
+@bp.post("/training-requests/<id:id>/grant")
 @token_required
 def grant_training_request(id: int):
-    fields = Fields(_optional_body())
+    fields = Fields(optional_json_object())
     expires_on = fields.day("expires_on", nullable=True)
     fields.done()
     handled, qualification = training.grant(api_user(), id, expires_on, now=now())
     return training_json(handled) | {"qualification": qualification_json(qualification)}
 
 
-@bp.post("/training-requests/<int:id>/decline")
+@bp.post("/training-requests/<id:id>/decline")
 @token_required
 def decline_training_request(id: int):
+    Fields(optional_json_object()).done()
     return training_json(training.decline(api_user(), id, now=now()))
 
 

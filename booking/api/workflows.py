@@ -46,28 +46,24 @@ def audit_entry_json(entry: BookingAudit) -> dict:
     }
 
 
-def _id(value: int, what: str) -> int:
-    # Ids are 32-bit in the database: a larger one names nothing, and PostgreSQL cannot bind it.
-    if value > catalogue.MAX_ID:
-        raise NotFound(f"No such {what}.")
-    return value
-
-
 @bp.get("/audit")
 @token_required
 def audit_history():
     booking_id = query_int("booking_id", minimum=1)
     if booking_id is None:
         raise InvalidInput({"booking_id": "is required"})
-    booking = booking_service.get_booking(api_user(), _id(booking_id, "booking"))
+    # Looked up like a booking of a path: an id that no row can have names no booking.
+    if not catalogue.valid_id(booking_id):
+        raise NotFound("No such booking.")
+    booking = booking_service.get_booking(api_user(), booking_id)
     return paginated(audit.history_query(api_user(), booking), audit_entry_json)
 
 
-@bp.get("/resources/<int:id>/quota")
+@bp.get("/resources/<id:id>/quota")
 @token_required
 def resource_quota(id: int):
     user = api_user()
-    resource = catalogue.get_resource(user, _id(id, "resource"))
+    resource = catalogue.get_resource(user, id)
     status = quotas.quota_status(user, resource, now())
     if status is None:
         return {"applies": False}
@@ -80,20 +76,18 @@ def resource_quota(id: int):
     }
 
 
-@bp.get("/statements/organisations/<int:id>")
+@bp.get("/statements/organisations/<id:id>")
 @token_required
 def organisation_statement(id: int):
     month = statements.parse_month(request.args.get("month"))
-    return statement_download(
-        statements.organisation_statement(api_user(), _id(id, "organisation"), month)
-    )
+    return statement_download(statements.organisation_statement(api_user(), id, month))
 
 
-@bp.get("/statements/resources/<int:id>")
+@bp.get("/statements/resources/<id:id>")
 @token_required
 def resource_statement(id: int):
     month = statements.parse_month(request.args.get("month"))
-    return statement_download(statements.resource_statement(api_user(), _id(id, "resource"), month))
+    return statement_download(statements.resource_statement(api_user(), id, month))
 
 
 # --- OpenAPI -----------------------------------------------------------------------------------
