@@ -312,7 +312,7 @@ def edit_resource(resource_id: int):
 
 # --- Opening hours -----------------------------------------------------------------------------
 
-_RANGE = re.compile(r"^(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})$")
+_RANGE = re.compile(r"^([0-9]{1,2}:[0-9]{2})\s*[-–]\s*([0-9]{1,2}:[0-9]{2})$")
 
 
 class OpeningHoursForm(Form):
