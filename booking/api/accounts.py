@@ -7,7 +7,16 @@ from flask import current_app, request
 
 from booking.api import bp
 from booking.api.auth import api_token, api_user, token_required
-from booking.api.openapi import PAGINATION_PARAMETERS, page_of
+from booking.api.openapi import (
+    ID,
+    ID_LIST,
+    ID_PARAMETER,
+    NO_NUL,
+    PAGINATION_PARAMETERS,
+    SEARCH_TEXT,
+    page_of,
+    text,
+)
 from booking.api.pagination import paginated
 from booking.api.problems import ApiProblem
 from booking.api.schemas import instant, organisation_json, user_json
@@ -218,7 +227,6 @@ def _user_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     return values
 
 
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
@@ -297,10 +305,10 @@ OPENAPI_PATHS = {
             "summary": "Member organisations, by name",
             "tags": ["network"],
             "parameters": [
-                _query("q", {"type": "string"}, "Part of the name, in any case"),
+                _query("q", SEARCH_TEXT, "Part of the name, in any case"),
                 _query("type", {"type": "string", "enum": list(ORGANISATION_TYPES)}, "Type"),
-                _query("cluster", {"type": "integer"}, "Id of a Clust-ER the organisation is in"),
-                _query("city", {"type": "string"}, "City, in any case"),
+                _query("cluster", ID, "Id of a Clust-ER the organisation is in"),
+                _query("city", SEARCH_TEXT, "City, in any case"),
                 *PAGINATION_PARAMETERS,
             ],
             "responses": {
@@ -328,7 +336,7 @@ OPENAPI_PATHS = {
         },
     },
     "/organisations/{id}": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "One organisation",
             "tags": ["network"],
@@ -355,8 +363,8 @@ OPENAPI_PATHS = {
             "summary": "Accounts (network admins: all; organisation admins: their organisation's)",
             "tags": ["accounts"],
             "parameters": [
-                _query("organisation_id", {"type": "integer"}, "Only this organisation's"),
-                _query("q", {"type": "string"}, "Part of the name or email"),
+                _query("organisation_id", ID, "Only this organisation's"),
+                _query("q", SEARCH_TEXT, "Part of the name or email"),
                 *PAGINATION_PARAMETERS,
             ],
             "responses": {
@@ -384,7 +392,7 @@ OPENAPI_PATHS = {
         },
     },
     "/users/{id}": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "One account: one's own, or one that the caller administers",
             "description": "Members get 403 for anyone but themselves; organisation admins get "
@@ -415,7 +423,7 @@ OPENAPI_PATHS = {
 _ORGANISATION_TYPE = {"type": "string", "enum": list(ORGANISATION_TYPES)}
 _ROLES = {"type": "array", "items": {"type": "string", "enum": list(ROLES)}}
 _ORGANISATION_WRITE = {
-    "name": {"type": "string", "maxLength": 200},
+    "name": text(200),
     "slug": {
         "type": "string",
         "nullable": True,
@@ -423,23 +431,31 @@ _ORGANISATION_WRITE = {
         "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$",
     },
     "type": _ORGANISATION_TYPE,
-    "city": {"type": "string", "maxLength": 120},
-    "vat_number": {"type": "string", "nullable": True, "example": "IT00743110157"},
+    "city": text(120),
+    "vat_number": text(20, blank=True, nullable=True, example="IT00743110157"),
     "accredited": {"type": "boolean", "default": False},
-    "description": {"type": "string"},
-    "website": {"type": "string", "nullable": True, "example": "https://www.example.org"},
-    "clusters": {"type": "array", "items": {"type": "integer"}, "description": "Cluster ids"},
+    "description": text(5000, blank=True),
+    "website": {
+        "type": "string",
+        "nullable": True,
+        "maxLength": 300,
+        "pattern": "^https?://[^\\u0000]*$",
+        "example": "https://www.example.org",
+    },
+    "clusters": {**ID_LIST, "description": "Cluster ids"},
 }
 _USER_WRITE = {
-    "email": {"type": "string", "format": "email"},
-    "name": {"type": "string", "maxLength": 200},
+    "email": {"type": "string", "format": "email", "maxLength": 254},
+    "name": text(200),
     "password": {
         "type": "string",
         "format": "password",
         "writeOnly": True,
         "minLength": accounts.MIN_PASSWORD_LENGTH,
+        "maxLength": accounts.MAX_PASSWORD_LENGTH,
+        "pattern": NO_NUL,
     },
-    "organisation_id": {"type": "integer"},
+    "organisation_id": ID,
     "roles": _ROLES,
     "active": {"type": "boolean", "default": True},
     "locale": {"type": "string", "enum": list(LOCALES), "nullable": True},
@@ -449,7 +465,16 @@ OPENAPI_SCHEMAS = {
     "Credentials": {
         "type": "object",
         "required": ["email", "password"],
-        "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
+        "additionalProperties": False,
+        "properties": {
+            "email": text(254),
+            "password": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": accounts.MAX_PASSWORD_LENGTH,
+                "pattern": NO_NUL,
+            },
+        },
     },
     "Token": {
         "type": "object",
@@ -473,9 +498,10 @@ OPENAPI_SCHEMAS = {
     "UserCreate": {
         "type": "object",
         "required": ["email", "name", "password", "organisation_id"],
+        "additionalProperties": False,
         "properties": _USER_WRITE,
     },
-    "UserPatch": {"type": "object", "properties": _USER_WRITE},
+    "UserPatch": {"type": "object", "additionalProperties": False, "properties": _USER_WRITE},
     "Organisation": {
         "type": "object",
         "properties": {
@@ -494,9 +520,14 @@ OPENAPI_SCHEMAS = {
     "OrganisationCreate": {
         "type": "object",
         "required": ["name", "type", "city"],
+        "additionalProperties": False,
         "properties": _ORGANISATION_WRITE,
     },
-    "OrganisationPatch": {"type": "object", "properties": _ORGANISATION_WRITE},
+    "OrganisationPatch": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": _ORGANISATION_WRITE,
+    },
     "ValueChain": {
         "type": "object",
         "properties": {

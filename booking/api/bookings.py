@@ -16,12 +16,17 @@ from sqlalchemy.orm import selectinload
 from booking.api import bp
 from booking.api.auth import api_user, token_required
 from booking.api.openapi import (
+    ID,
+    ID_PARAMETER,
+    INSTANT,
     PAGINATION_PARAMETERS,
+    SEARCH_TEXT,
     error_responses,
     json_body,
     json_response,
     page_of,
     schema_ref,
+    text,
 )
 from booking.api.pagination import page_number, page_size, paginated
 from booking.api.problems import problem_response
@@ -459,19 +464,18 @@ def _query(name: str, schema: dict, description: str, *, required: bool = False)
     return parameter
 
 
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _INSTANT = {"type": "string", "format": "date-time"}
 _WINDOW = [
-    _query("start", _INSTANT, "Window start, ISO 8601 with an offset", required=True),
-    _query("end", _INSTANT, "Window end (excluded), with an offset", required=True),
+    _query("start", INSTANT, "Window start, ISO 8601 with an offset", required=True),
+    _query("end", INSTANT, "Window end (excluded), with an offset", required=True),
 ]
 _CATALOGUE_FILTERS = [
-    _query("q", {"type": "string"}, "Words in the name, description, city, site or owner"),
+    _query("q", SEARCH_TEXT, "Words in the name, description, city, site or owner"),
     _query("kind", {"type": "string", "enum": list(KINDS)}, "Kind of resource"),
-    _query("cluster", {"type": "string"}, "A Clust-ER's id or code"),
-    _query("value_chain", {"type": "string"}, "A value chain's id or code"),
-    _query("organisation", {"type": "string"}, "The owner organisation's id or slug"),
-    _query("city", {"type": "string"}, "City, in any case"),
+    _query("cluster", SEARCH_TEXT, "A Clust-ER's id or code"),
+    _query("value_chain", SEARCH_TEXT, "A value chain's id or code"),
+    _query("organisation", SEARCH_TEXT, "The owner organisation's id or slug"),
+    _query("city", SEARCH_TEXT, "City, in any case"),
 ]
 _REFUSALS = (
     "Every rule the booking breaks is listed in `violations` (409). A request whose only "
@@ -485,11 +489,11 @@ OPENAPI_PATHS = {
             "summary": "Bookings: your own, and those of the resources you manage, by start",
             "tags": ["bookings"],
             "parameters": [
-                _query("resource_id", {"type": "integer"}, "Only this resource's"),
+                _query("resource_id", ID, "Only this resource's"),
                 _query("status", {"type": "string", "enum": list(STATUSES)}, "Only this status"),
                 _query("mine", {"type": "boolean"}, "Only your own bookings"),
-                _query("from", _INSTANT, "Only bookings ending after this instant"),
-                _query("to", _INSTANT, "Only bookings starting before this instant"),
+                _query("from", INSTANT, "Only bookings ending after this instant"),
+                _query("to", INSTANT, "Only bookings starting before this instant"),
                 *PAGINATION_PARAMETERS,
             ],
             "responses": {
@@ -519,7 +523,7 @@ OPENAPI_PATHS = {
         },
     },
     "/bookings/{id}": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "One booking (its requester and the resource's managers)",
             "tags": ["bookings"],
@@ -541,7 +545,7 @@ OPENAPI_PATHS = {
         },
     },
     "/bookings/{id}/cancel": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "post": {
             "summary": "Cancel a pending or confirmed booking that has not ended",
             "description": "By its requester or the resource's managers; 409 when it is no "
@@ -555,7 +559,7 @@ OPENAPI_PATHS = {
         },
     },
     "/bookings/{id}/approve": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "post": {
             "summary": "Approve a pending request (the resource's managers)",
             "description": "Re-checks every rule except lead time and horizon at this moment: "
@@ -571,7 +575,7 @@ OPENAPI_PATHS = {
         },
     },
     "/bookings/{id}/reject": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "post": {
             "summary": "Reject a pending request, with a reason for the requester",
             "description": "By the resource's managers; the reason is optional but tells the "
@@ -586,7 +590,7 @@ OPENAPI_PATHS = {
         },
     },
     "/resources/{id}/availability": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "Busy, requested, closed and free intervals of a resource",
             "description": "The window spans at most 62 days. Other organisations' bookings "
@@ -646,10 +650,10 @@ _OCCUPIED = {
 _RECURRENCE = {
     "type": "object",
     "required": ["rrule"],
+    "additionalProperties": False,
     "properties": {
         "rrule": {
-            "type": "string",
-            "maxLength": MAX_RRULE,
+            **text(MAX_RRULE),
             "example": "FREQ=WEEKLY;COUNT=8",
             "description": "RFC 5545 RRULE: FREQ DAILY or WEEKLY, with INTERVAL, BYDAY, COUNT "
             "or UNTIL; expanded in the resource's local time; at most 366 occurrences",
@@ -658,10 +662,10 @@ _RECURRENCE = {
     },
 }
 _BOOKING_WRITE = {
-    "start": {**_INSTANT, "example": "2026-12-02T09:00:00+01:00"},
-    "end": {**_INSTANT, "example": "2026-12-02T10:00:00+01:00"},
-    "title": {"type": "string", "maxLength": MAX_TITLE},
-    "purpose": {"type": "string", "maxLength": MAX_PURPOSE, "default": ""},
+    "start": {**INSTANT, "example": "2026-12-02T09:00:00+01:00"},
+    "end": {**INSTANT, "example": "2026-12-02T10:00:00+01:00"},
+    "title": text(MAX_TITLE),
+    "purpose": text(MAX_PURPOSE, blank=True, default=""),
     "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY, "default": 1},
 }
 
@@ -707,25 +711,32 @@ OPENAPI_SCHEMAS = {
     "BookingCreate": {
         "type": "object",
         "required": ["resource_id", "start", "end", "title"],
+        "additionalProperties": False,
         "properties": {
-            "resource_id": {"type": "integer"},
+            "resource_id": ID,
             **_BOOKING_WRITE,
-            "recurrence": _RECURRENCE,
+            # Unlike a PATCH, a booking may say null for these: it means the default.
+            "purpose": {**_BOOKING_WRITE["purpose"], "nullable": True},
+            "quantity": {**_BOOKING_WRITE["quantity"], "nullable": True},
+            "recurrence": {**_RECURRENCE, "nullable": True},
         },
     },
-    "BookingPatch": {"type": "object", "properties": _BOOKING_WRITE},
+    "BookingPatch": {"type": "object", "additionalProperties": False, "properties": _BOOKING_WRITE},
     "Cancellation": {
         "type": "object",
-        "properties": {"reason": {"type": "string", "maxLength": MAX_REASON}},
+        "additionalProperties": False,
+        "properties": {"reason": text(MAX_REASON, blank=True, nullable=True)},
     },
     "Decision": {
         "type": "object",
+        "additionalProperties": False,
         "properties": {
-            "reason": {
-                "type": "string",
-                "maxLength": MAX_REASON,
-                "description": "Shown to the requester as the booking's decision_reason",
-            }
+            "reason": text(
+                MAX_REASON,
+                blank=True,
+                nullable=True,
+                description="Shown to the requester as the booking's decision_reason",
+            )
         },
     },
     "SeriesResult": {

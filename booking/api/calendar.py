@@ -2,6 +2,7 @@
 
 from booking.api import bp
 from booking.api.auth import api_user, token_required
+from booking.api.openapi import ID_PARAMETER
 from booking.api.validation import Fields, optional_json_object
 from booking.services import calendar
 from booking.web.feeds import booking_calendar_file
@@ -27,9 +28,7 @@ _ICS = {"text/calendar": {"schema": {"type": "string"}}}
 
 OPENAPI_PATHS: dict = {
     "/bookings/{id}.ics": {
-        "parameters": [
-            {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
-        ],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "One booking as an iCalendar file (one VEVENT)",
             "description": "For the booking's requester and the resource's managers; 404 for "

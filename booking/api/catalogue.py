@@ -5,11 +5,17 @@ from flask import request, url_for
 from booking.api import bp
 from booking.api.auth import api_user, token_required
 from booking.api.openapi import (
+    ID,
+    ID_LIST,
+    ID_PARAMETER,
+    INSTANT,
     PAGINATION_PARAMETERS,
+    SEARCH_TEXT,
     error_responses,
     json_body,
     page_of,
     schema_ref,
+    text,
 )
 from booking.api.pagination import page_number, page_size, paginated
 from booking.api.schemas import instant, money
@@ -249,35 +255,34 @@ def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-ID_PARAMETER = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _FILTER_PARAMETERS = [
     {
         "name": "q",
         "in": "query",
         "description": "Words to find in the name, description, city, site, technical "
         "specifications or the owner organisation's name",
-        "schema": {"type": "string"},
+        "schema": SEARCH_TEXT,
     },
     {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(KINDS)}},
     {
         "name": "cluster",
         "in": "query",
         "description": "A Clust-ER's id or code",
-        "schema": {"type": "string"},
+        "schema": SEARCH_TEXT,
     },
     {
         "name": "value_chain",
         "in": "query",
         "description": "A value chain's id or code",
-        "schema": {"type": "string"},
+        "schema": SEARCH_TEXT,
     },
     {
         "name": "organisation",
         "in": "query",
         "description": "The owner organisation's id or slug",
-        "schema": {"type": "string"},
+        "schema": SEARCH_TEXT,
     },
-    {"name": "city", "in": "query", "schema": {"type": "string"}},
+    {"name": "city", "in": "query", "schema": SEARCH_TEXT},
 ]
 _NO_CONTENT = {"description": "Done"}
 
@@ -354,13 +359,13 @@ OPENAPI_PATHS = {
                     "name": "from",
                     "in": "query",
                     "description": "Only blackouts ending after this instant",
-                    "schema": {"type": "string", "format": "date-time"},
+                    "schema": INSTANT,
                 },
                 {
                     "name": "to",
                     "in": "query",
                     "description": "Only blackouts starting before this instant",
-                    "schema": {"type": "string", "format": "date-time"},
+                    "schema": INSTANT,
                 },
                 *PAGINATION_PARAMETERS,
             ],
@@ -421,60 +426,66 @@ OPENAPI_PATHS = {
     },
 }
 
-_ids = {"type": "array", "items": {"type": "integer"}}
-_nullable_integer = {"type": "integer", "nullable": True}
-_rate = {"type": "number", "minimum": 0, "nullable": True, "description": "EUR per hour"}
+
+def _integer(name: str, **more) -> dict:
+    """A resource's integer field with the range that the service accepts."""
+    minimum, maximum, nullable = resource_service.INTEGER_RANGES[name]
+    schema = {"type": "integer", "minimum": minimum, "maximum": maximum, **more}
+    return schema | {"nullable": True} if nullable else schema
+
+
+_rate = {
+    "type": "number",
+    "minimum": 0,
+    "maximum": float(resource_service.MAX_RATE),
+    "nullable": True,
+    "description": "EUR per hour",
+}
 _WRITABLE_PROPERTIES = {
-    "name": {"type": "string", "maxLength": 200},
+    "name": text(200),
     "kind": {"type": "string", "enum": list(KINDS)},
-    "organisation_id": {"type": "integer", "description": "Defaults to your organisation"},
+    "organisation_id": {**ID, "description": "Defaults to your organisation"},
     "parent_id": {
-        "type": "integer",
+        **ID,
         "nullable": True,
         "description": "A joint lab that you manage, which contains this resource",
     },
-    "timezone": {"type": "string", "default": "Europe/Rome", "description": "IANA time zone"},
-    "city": {"type": "string", "description": "Defaults to the organisation's city"},
-    "site": {"type": "string", "default": ""},
-    "description": {"type": "string", "default": ""},
+    "timezone": text(64, default="Europe/Rome", description="IANA time zone"),
+    "city": text(120, description="Defaults to the organisation's city"),
+    "site": text(200, blank=True, default=""),
+    "description": text(10_000, blank=True, default=""),
     "specs": {
         "type": "array",
-        "description": "Technical specifications as [label, value] pairs",
-        "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
+        "maxItems": resource_service.MAX_SPECS,
+        "description": "Technical specifications as [label, value] pairs: a label of 1 to 100 "
+        "characters, a value of at most 500",
+        "items": {"type": "array", "items": text(500, blank=True), "minItems": 2, "maxItems": 2},
     },
-    "clusters": _ids,
-    "value_chains": {**_ids, "description": "Each must belong to one of `clusters`"},
+    "clusters": ID_LIST,
+    "value_chains": {**ID_LIST, "description": "Each must belong to one of `clusters`"},
     "visibility": {"type": "string", "enum": list(VISIBILITIES), "default": "network"},
     "approval": {"type": "string", "enum": list(APPROVAL_POLICIES), "default": "external"},
-    "capacity": {"type": "integer", "minimum": 1, "default": 1},
-    "slot_minutes": {
-        "type": "integer",
-        "minimum": 1,
-        "maximum": 1440,
-        "default": 15,
-        "description": "Divides 1440",
-    },
-    "min_duration_minutes": {
-        "type": "integer",
-        "description": "A whole number of slots; defaults to one slot",
-    },
-    "max_duration_minutes": {**_nullable_integer, "description": "A whole number of slots"},
-    "buffer_before_minutes": {"type": "integer", "minimum": 0, "default": 0},
-    "buffer_after_minutes": {"type": "integer", "minimum": 0, "default": 0},
-    "lead_time_hours": {"type": "integer", "minimum": 0, "default": 0},
-    "horizon_days": {"type": "integer", "minimum": 1, "default": 365},
+    "capacity": _integer("capacity", default=1),
+    "slot_minutes": _integer("slot_minutes", default=15, description="Divides 1440"),
+    "min_duration_minutes": _integer(
+        "min_duration_minutes", description="A whole number of slots; defaults to one slot"
+    ),
+    "max_duration_minutes": _integer("max_duration_minutes", description="A whole number of slots"),
+    "buffer_before_minutes": _integer("buffer_before_minutes", default=0),
+    "buffer_after_minutes": _integer("buffer_after_minutes", default=0),
+    "lead_time_hours": _integer("lead_time_hours", default=0),
+    "horizon_days": _integer("horizon_days", default=365),
     "requires_qualification": {"type": "boolean", "default": False},
-    "monthly_quota_hours": {
-        **_nullable_integer,
-        "minimum": 1,
-        "description": "Hours a month that each other organisation may book",
-    },
-    "managers": {**_ids, "description": "User ids"},
-    "co_owners": {**_ids, "description": "Organisation ids; joint labs only"},
+    "monthly_quota_hours": _integer(
+        "monthly_quota_hours", description="Hours a month that each other organisation may book"
+    ),
+    "managers": {**ID_LIST, "description": "User ids"},
+    "co_owners": {**ID_LIST, "description": "Organisation ids; joint labs only"},
     "rates": {
         "type": "object",
         "description": "EUR per hour by rate category, null where free; in a PATCH, only the "
         "categories given change",
+        "additionalProperties": False,
         "properties": dict.fromkeys(RATE_CATEGORIES, _rate),
     },
 }
@@ -492,7 +503,7 @@ OPENAPI_SCHEMAS = {
         "properties": {
             "id": {"type": "integer"},
             **_WRITABLE_PROPERTIES,
-            "children": {**_ids, "description": "Resources inside this joint lab"},
+            "children": {**ID_LIST, "description": "Resources inside this joint lab"},
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time"},
         },
@@ -527,6 +538,7 @@ OPENAPI_SCHEMAS = {
     "OpeningHours": {
         "type": "object",
         "required": ["weekly"],
+        "additionalProperties": False,
         "properties": {
             "weekly": {
                 "type": "object",
@@ -536,7 +548,12 @@ OPENAPI_SCHEMAS = {
                         "type": "array",
                         "items": {
                             "type": "array",
-                            "items": {"type": "string", "pattern": "^\\d{1,2}:\\d{2}$"},
+                            "items": {
+                                "type": "string",
+                                "maxLength": 5,
+                                "pattern": "^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$",
+                                "description": "24:00 only as the end of a range",
+                            },
                             "minItems": 2,
                             "maxItems": 2,
                         },
@@ -560,10 +577,11 @@ OPENAPI_SCHEMAS = {
     "BlackoutInput": {
         "type": "object",
         "required": ["start", "end"],
+        "additionalProperties": False,
         "properties": {
-            "start": {"type": "string", "format": "date-time", "description": "With an offset"},
-            "end": {"type": "string", "format": "date-time", "description": "After start"},
-            "reason": {"type": "string", "maxLength": 300},
+            "start": INSTANT,
+            "end": {**INSTANT, "description": "After start; " + INSTANT["description"]},
+            "reason": text(300, blank=True),
         },
     },
     "Qualification": {
@@ -586,8 +604,9 @@ OPENAPI_SCHEMAS = {
     "QualificationInput": {
         "type": "object",
         "required": ["user_id"],
+        "additionalProperties": False,
         "properties": {
-            "user_id": {"type": "integer"},
+            "user_id": ID,
             "expires_on": {
                 "type": "string",
                 "format": "date",

@@ -11,12 +11,16 @@ from booking.api import bp
 from booking.api.auth import api_user, token_required
 from booking.api.catalogue import qualification_json
 from booking.api.openapi import (
+    ID,
+    ID_PARAMETER,
+    INSTANT,
     PAGINATION_PARAMETERS,
     error_responses,
     json_body,
     json_response,
     page_of,
     schema_ref,
+    text,
 )
 from booking.api.pagination import paginated
 from booking.api.schemas import instant
@@ -25,6 +29,9 @@ from booking.models import TrainingRequest, TrialRequest
 from booking.models.requests import TRAINING_STATUSES, TRIAL_STATUSES
 from booking.services import training, trials
 from booking.services.clock import now
+
+# Far above any trial, and inside the database's integers.
+MAX_TRIAL_MINUTES = 10**7
 
 # --- JSON shapes -------------------------------------------------------------------------------
 
@@ -97,7 +104,9 @@ def _trial_input(payload: dict) -> trials.TrialInput:
     resource_id = fields.id("resource_id", required=True)
     earliest_start = fields.instant("earliest_start", required=True)
     latest_end = fields.instant("latest_end", required=True)
-    duration = fields.integer("duration_minutes", required=True, minimum=1, maximum=10**7)
+    duration = fields.integer(
+        "duration_minutes", required=True, minimum=1, maximum=MAX_TRIAL_MINUTES
+    )
     title = fields.string("title", required=True, max_length=trials.MAX_TITLE)
     texts = {
         name: fields.string(name, max_length=trials.MAX_TEXT, allow_empty=True, nullable=True)
@@ -229,10 +238,9 @@ def _query(name: str, schema: dict, description: str) -> dict:
     return {"name": name, "in": "query", "schema": schema, "description": description}
 
 
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _INSTANT = {"type": "string", "format": "date-time"}
 _MANAGED = _query("managed", {"type": "boolean"}, "The requests on the resources you manage")
-_TEXT = {"type": "string", "maxLength": trials.MAX_TEXT, "default": ""}
+_TEXT = text(trials.MAX_TEXT, blank=True, nullable=True, default="")
 _INTERVAL = {"type": "object", "properties": {"start": _INSTANT, "end": _INSTANT}}
 _USER = {
     "type": "object",
@@ -252,7 +260,7 @@ OPENAPI_PATHS = {
             "resources: open ones first, by earliest start.",
             "tags": ["trial requests"],
             "parameters": [
-                _query("resource_id", {"type": "integer"}, "A resource you manage"),
+                _query("resource_id", ID, "A resource you manage"),
                 _MANAGED,
                 *PAGINATION_PARAMETERS,
             ],
@@ -278,7 +286,7 @@ OPENAPI_PATHS = {
         },
     },
     "/trial-requests/{id}": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "One trial request (its requester and the resource's managers)",
             "tags": ["trial requests"],
@@ -289,7 +297,7 @@ OPENAPI_PATHS = {
         },
     },
     "/trial-requests/{id}/slots": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "Free slots that fit an open request (managers)",
             "description": "The first free slots of the request's duration inside its window, "
@@ -304,7 +312,7 @@ OPENAPI_PATHS = {
         },
     },
     "/trial-requests/{id}/schedule": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "post": {
             "summary": "Book the trial from `start` for the requester (managers)",
             "description": "The whole trial must lie inside the window (422 on `start`). The "
@@ -322,7 +330,7 @@ OPENAPI_PATHS = {
         },
     },
     "/trial-requests/{id}/decline": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "post": {
             "summary": "Decline an open request, with a reason for the requester (managers)",
             "tags": ["trial requests"],
@@ -334,7 +342,7 @@ OPENAPI_PATHS = {
         },
     },
     "/trial-requests/{id}/withdraw": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "post": {
             "summary": "Withdraw your own request while it is open",
             "tags": ["trial requests"],
@@ -345,7 +353,7 @@ OPENAPI_PATHS = {
         },
     },
     "/resources/{id}/training-requests": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "post": {
             "summary": "Ask a resource's managers for the training it requires",
             "description": "Only for a resource that requires a qualification you lack or hold "
@@ -373,7 +381,7 @@ OPENAPI_PATHS = {
         },
     },
     "/training-requests/{id}/grant": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "post": {
             "summary": "Grant the qualification and close the request as done (managers)",
             "description": "Granting to someone already qualified changes the expiry.",
@@ -397,7 +405,7 @@ OPENAPI_PATHS = {
         },
     },
     "/training-requests/{id}/decline": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "post": {
             "summary": "Close an open training request without a qualification (managers)",
             "tags": ["training requests"],
@@ -444,12 +452,18 @@ OPENAPI_SCHEMAS = {
     "TrialCreate": {
         "type": "object",
         "required": ["resource_id", "earliest_start", "latest_end", "duration_minutes", "title"],
+        "additionalProperties": False,
         "properties": {
-            "resource_id": {"type": "integer", "description": "A pilot installation"},
-            "earliest_start": {**_INSTANT, "example": "2026-12-07T08:00:00+01:00"},
-            "latest_end": {**_INSTANT, "example": "2026-12-18T18:00:00+01:00"},
-            "duration_minutes": {"type": "integer", "minimum": 1, "example": 480},
-            "title": {"type": "string", "maxLength": trials.MAX_TITLE},
+            "resource_id": {**ID, "description": "A pilot installation"},
+            "earliest_start": {**INSTANT, "example": "2026-12-07T08:00:00+01:00"},
+            "latest_end": {**INSTANT, "example": "2026-12-18T18:00:00+01:00"},
+            "duration_minutes": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_TRIAL_MINUTES,
+                "example": 480,
+            },
+            "title": text(trials.MAX_TITLE),
             "description": _TEXT,
             "materials": _TEXT,
             "safety_notes": _TEXT,
@@ -473,12 +487,14 @@ OPENAPI_SCHEMAS = {
     "TrialSchedule": {
         "type": "object",
         "required": ["start"],
-        "properties": {"start": {**_INSTANT, "description": "With an offset"}},
+        "additionalProperties": False,
+        "properties": {"start": INSTANT},
     },
     "TrialDecline": {
         "type": "object",
         "required": ["reason"],
-        "properties": {"reason": {"type": "string", "maxLength": trials.MAX_REASON}},
+        "additionalProperties": False,
+        "properties": {"reason": text(trials.MAX_REASON)},
     },
     "TrainingRequest": {
         "type": "object",
@@ -502,10 +518,12 @@ OPENAPI_SCHEMAS = {
     },
     "TrainingCreate": {
         "type": "object",
-        "properties": {"message": {"type": "string", "maxLength": training.MAX_MESSAGE}},
+        "additionalProperties": False,
+        "properties": {"message": text(training.MAX_MESSAGE, blank=True, nullable=True)},
     },
     "TrainingGrant": {
         "type": "object",
+        "additionalProperties": False,
         "properties": {
             "expires_on": {
                 "type": "string",

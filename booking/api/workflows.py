@@ -6,7 +6,14 @@ from flask import request
 
 from booking.api import bp
 from booking.api.auth import api_user, token_required
-from booking.api.openapi import PAGINATION_PARAMETERS, error_responses, json_response, page_of
+from booking.api.openapi import (
+    ID,
+    ID_PARAMETER,
+    PAGINATION_PARAMETERS,
+    error_responses,
+    json_response,
+    page_of,
+)
 from booking.api.pagination import paginated
 from booking.api.schemas import instant
 from booking.api.validation import query_int
@@ -92,13 +99,16 @@ def resource_statement(id: int):
 
 # --- OpenAPI -----------------------------------------------------------------------------------
 
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _INSTANT = {"type": "string", "format": "date-time"}
 _MONTH = {
     "name": "month",
     "in": "query",
     "required": True,
-    "schema": {"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-12"},
+    "schema": {
+        "type": "string",
+        "pattern": "^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])$",
+        "example": "2026-12",
+    },
     "description": "The calendar month, YYYY-MM; a booking belongs to the month in which it "
     "starts in its resource's local time",
 }
@@ -143,7 +153,7 @@ OPENAPI_PATHS = {
                     "name": "booking_id",
                     "in": "query",
                     "required": True,
-                    "schema": {"type": "integer", "minimum": 1},
+                    "schema": ID,
                 },
                 *PAGINATION_PARAMETERS,
             ],
@@ -156,7 +166,7 @@ OPENAPI_PATHS = {
         },
     },
     "/resources/{id}/quota": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "Your organisation's use of the resource's monthly quota",
             "description": "`applies` is false when the resource has no quota or your "
@@ -173,7 +183,7 @@ OPENAPI_PATHS = {
         },
     },
     "/statements/organisations/{id}": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "An organisation's monthly statement (CSV)",
             "description": "The confirmed bookings its people made on any resource in the month, "
@@ -184,7 +194,7 @@ OPENAPI_PATHS = {
         },
     },
     "/statements/resources/{id}": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "A resource's monthly statement (CSV)",
             "description": "The confirmed bookings of every organisation on the resource in the "
