@@ -69,7 +69,7 @@ def register_error_handlers(app: Flask) -> None:
             response = problem_response(
                 503,
                 "Service Unavailable",
-                "The database cannot be reached right now; nothing was changed. Please try again.",
+                "The database is unavailable or busy right now; please try again.",
             )
             response.headers.update(retry)
             return response

@@ -178,8 +178,8 @@ def build_document() -> dict:
                     "and text with NUL characters or unpaired surrogates"
                 ),
                 "ServiceUnavailable": _problem(
-                    "Someone else is booking the same resource right now, or the database "
-                    "cannot be reached; nothing was written. Retry after the seconds in "
+                    "Someone else is booking the same resource right now (nothing was written), "
+                    "or the database is unavailable or busy. Retry after the seconds in "
                     "Retry-After."
                 )
                 | {"headers": {"Retry-After": {"schema": {"type": "integer"}}}},

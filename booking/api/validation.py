@@ -11,7 +11,7 @@ from typing import Any
 from flask import request
 
 from booking.api.problems import ApiProblem
-from booking.services.catalogue import FIRST_YEAR, LAST_YEAR, MAX_ID, text_problem
+from booking.services.catalogue import FIRST_YEAR, LAST_YEAR, MAX_ID, text_problem, valid_id
 from booking.services.errors import InvalidInput
 
 _MISSING = object()
@@ -205,8 +205,8 @@ class Fields:
         ):
             self.errors[name] = "must be a list of integer ids"
             return None
-        if any(v > MAX_ID for v in value):
-            self.errors[name] = f"must be a list of ids of at most {MAX_ID}"
+        if not all(valid_id(v) for v in value):
+            self.errors[name] = f"must be a list of ids from 1 to {MAX_ID}"
             return None
         return list(dict.fromkeys(value))
 
