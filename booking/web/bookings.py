@@ -267,7 +267,10 @@ class BookingForm(_BookingFields):
     )
 
     def validate_until(self, field):
-        if self.repeat.data != "none" and self.date.data and field.data < self.date.data:
+        # field.data is None when the text was no date (that error is already on the field).
+        if self.repeat.data == "none" or self.date.data is None or field.data is None:
+            return
+        if field.data < self.date.data:
             raise ValidationError(_("The last day must not be before the first."))
 
 
@@ -890,7 +893,8 @@ class FindForm(Form):
     )
 
     def validate_end_date(self, field):
-        if self.start_date.data is None:
+        # field.data is None when the text was no date (that error is already on the field).
+        if self.start_date.data is None or field.data is None:
             return
         if field.data < self.start_date.data:
             raise ValidationError(_("The last day must not be before the first."))

@@ -203,6 +203,25 @@ def test_a_form_over_one_mebibyte_is_refused_unread(client, app):
     assert response.status_code == 413
 
 
+def test_a_last_search_day_that_is_no_date_is_a_form_error(client, site):
+    response = client.get("/find?start_date=2026-12-02&end_date=2026-13-45&hours=1")
+    assert response.status_code == 422
+    assert "Not a valid date value" in _shown(response)
+
+
+def test_a_link_to_the_booking_form_with_no_date_leaves_it_out(client, site):
+    response = client.get(site.path("/resources/{resource}/book?date=9999-99-99&start=99:99"))
+    assert response.status_code == 200
+
+
+def test_a_last_day_that_is_no_date_is_a_form_error(client, site):
+    data = {"date": "2026-12-02", "start": "09:00", "end": "10:00", "title": "Run"}
+    data |= {"quantity": "1", "repeat": "daily", "ends": "until", "until": "2026-12-99"}
+    response = client.post(site.path("/resources/{resource}/book"), data=data)
+    assert response.status_code == 422
+    assert "Not a valid date value" in _shown(response)
+
+
 def test_the_number_of_times_in_other_digits_is_a_form_error(client, site):
     data = {"date": "2026-12-02", "start": "09:00", "end": "10:00", "title": "Run"}
     data |= {"quantity": "1", "repeat": "daily", "ends": "count", "count": "²"}
