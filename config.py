@@ -38,6 +38,10 @@ class Config:
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Larger bodies are refused with 413 before they are read: 1 MiB is far above any JSON the
+    # API takes and any form of the pages. A future upload form raises it for its own request
+    # (Flask's request.max_content_length) rather than for every request.
+    MAX_CONTENT_LENGTH = 1024 * 1024
 
 
 class ProductionConfig(Config):

@@ -34,6 +34,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from booking import api, cli, errors, i18n, web
     from booking.database import configure_engine
     from booking.extensions import csrf, db, login_manager, migrate
+    from booking.routing import IdConverter
 
     db.init_app(app)
     with app.app_context():
@@ -42,6 +43,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
+    app.url_map.converters["id"] = IdConverter  # before any route is added
     web.init_app(app)
     api.init_app(app)
     cli.init_app(app)

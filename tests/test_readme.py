@@ -13,7 +13,9 @@ from tests.conftest import FROZEN_NOW
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 # Every call fails the script on an HTTP error, which the README's plain `curl -s` would print.
-STRICT_CURL = 'set -euo pipefail\ncurl() { command curl --silent --show-error --fail-with-body "$@"; }\n'
+STRICT_CURL = (
+    'set -euo pipefail\ncurl() { command curl --silent --show-error --fail-with-body "$@"; }\n'
+)
 
 
 def api_examples() -> str:

@@ -4,9 +4,11 @@ from importlib import import_module
 
 from flask import Blueprint, Flask
 
+from booking.api.validation import refuse_unstorable_arguments
 from booking.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.before_request(refuse_unstorable_arguments)
 
 # Each area module adds its routes to `bp` and describes them in its OPENAPI_PATHS.
 AREAS = (

@@ -7,11 +7,20 @@ from flask import current_app, request
 
 from booking.api import bp
 from booking.api.auth import api_token, api_user, token_required
-from booking.api.openapi import PAGINATION_PARAMETERS, page_of
+from booking.api.openapi import (
+    ID,
+    ID_LIST,
+    ID_PARAMETER,
+    NO_NUL,
+    PAGINATION_PARAMETERS,
+    SEARCH_TEXT,
+    page_of,
+    text,
+)
 from booking.api.pagination import paginated
 from booking.api.problems import ApiProblem
 from booking.api.schemas import instant, organisation_json, user_json
-from booking.api.validation import Fields, json_object, query_int
+from booking.api.validation import Fields, json_object, query_id
 from booking.models import Cluster
 from booking.models.network import ORGANISATION_TYPES
 from booking.models.people import LOCALES, ROLES
@@ -66,7 +75,7 @@ def list_organisations():
     query = organisations.organisations_query(
         q=request.args.get("q", "").strip() or None,
         type=request.args.get("type") or None,
-        cluster_id=query_int("cluster"),
+        cluster_id=query_id("cluster"),
         city=request.args.get("city", "").strip() or None,
     )
     return paginated(query, organisation_json)
@@ -81,13 +90,13 @@ def create_organisation():
     return organisation_json(organisation), 201
 
 
-@bp.get("/organisations/<int:organisation_id>")
+@bp.get("/organisations/<id:organisation_id>")
 @token_required
 def get_organisation(organisation_id: int):
     return organisation_json(organisations.get_organisation(organisation_id))
 
 
-@bp.patch("/organisations/<int:organisation_id>")
+@bp.patch("/organisations/<id:organisation_id>")
 @token_required
 def update_organisation(organisation_id: int):
     organisation = organisations.get_organisation(organisation_id)
@@ -105,7 +114,7 @@ def update_organisation(organisation_id: int):
 def list_users():
     query = accounts.users_query(
         api_user(),
-        organisation_id=query_int("organisation_id"),
+        organisation_id=query_id("organisation_id"),
         q=request.args.get("q", "").strip() or None,
     )
     return paginated(query, user_json)
@@ -120,13 +129,13 @@ def create_user():
     return user_json(user), 201
 
 
-@bp.get("/users/<int:user_id>")
+@bp.get("/users/<id:user_id>")
 @token_required
 def get_user(user_id: int):
     return user_json(accounts.get_user(api_user(), user_id))
 
 
-@bp.patch("/users/<int:user_id>")
+@bp.patch("/users/<id:user_id>")
 @token_required
 def update_user(user_id: int):
     accounts.require_user_admin(api_user())
@@ -202,7 +211,7 @@ def _user_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     if fields.present("password"):
         values["password"] = _password(fields, "password")
     if fields.present("organisation_id"):
-        values["organisation_id"] = fields.integer("organisation_id", minimum=1)
+        values["organisation_id"] = fields.id("organisation_id")
     if fields.present("active"):
         values["active"] = fields.boolean("active")
     # The service checks the values of locale and roles, with the other semantic checks.
@@ -218,7 +227,6 @@ def _user_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     return values
 
 
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
@@ -297,10 +305,10 @@ OPENAPI_PATHS = {
             "summary": "Member organisations, by name",
             "tags": ["network"],
             "parameters": [
-                _query("q", {"type": "string"}, "Part of the name, in any case"),
+                _query("q", SEARCH_TEXT, "Part of the name, in any case"),
                 _query("type", {"type": "string", "enum": list(ORGANISATION_TYPES)}, "Type"),
-                _query("cluster", {"type": "integer"}, "Id of a Clust-ER the organisation is in"),
-                _query("city", {"type": "string"}, "City, in any case"),
+                _query("cluster", ID, "Id of a Clust-ER the organisation is in"),
+                _query("city", SEARCH_TEXT, "City, in any case"),
                 *PAGINATION_PARAMETERS,
             ],
             "responses": {
@@ -328,7 +336,7 @@ OPENAPI_PATHS = {
         },
     },
     "/organisations/{id}": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "One organisation",
             "tags": ["network"],
@@ -355,8 +363,8 @@ OPENAPI_PATHS = {
             "summary": "Accounts (network admins: all; organisation admins: their organisation's)",
             "tags": ["accounts"],
             "parameters": [
-                _query("organisation_id", {"type": "integer"}, "Only this organisation's"),
-                _query("q", {"type": "string"}, "Part of the name or email"),
+                _query("organisation_id", ID, "Only this organisation's"),
+                _query("q", SEARCH_TEXT, "Part of the name or email"),
                 *PAGINATION_PARAMETERS,
             ],
             "responses": {
@@ -384,7 +392,7 @@ OPENAPI_PATHS = {
         },
     },
     "/users/{id}": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "One account: one's own, or one that the caller administers",
             "description": "Members get 403 for anyone but themselves; organisation admins get "
@@ -415,7 +423,7 @@ OPENAPI_PATHS = {
 _ORGANISATION_TYPE = {"type": "string", "enum": list(ORGANISATION_TYPES)}
 _ROLES = {"type": "array", "items": {"type": "string", "enum": list(ROLES)}}
 _ORGANISATION_WRITE = {
-    "name": {"type": "string", "maxLength": 200},
+    "name": text(200),
     "slug": {
         "type": "string",
         "nullable": True,
@@ -423,23 +431,31 @@ _ORGANISATION_WRITE = {
         "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$",
     },
     "type": _ORGANISATION_TYPE,
-    "city": {"type": "string", "maxLength": 120},
-    "vat_number": {"type": "string", "nullable": True, "example": "IT00743110157"},
+    "city": text(120),
+    "vat_number": text(20, blank=True, nullable=True, example="IT00743110157"),
     "accredited": {"type": "boolean", "default": False},
-    "description": {"type": "string"},
-    "website": {"type": "string", "nullable": True, "example": "https://www.example.org"},
-    "clusters": {"type": "array", "items": {"type": "integer"}, "description": "Cluster ids"},
+    "description": text(5000, blank=True),
+    "website": {
+        "type": "string",
+        "nullable": True,
+        "maxLength": 300,
+        "pattern": "^https?://[^\\u0000]*$",
+        "example": "https://www.example.org",
+    },
+    "clusters": {**ID_LIST, "description": "Cluster ids"},
 }
 _USER_WRITE = {
-    "email": {"type": "string", "format": "email"},
-    "name": {"type": "string", "maxLength": 200},
+    "email": {"type": "string", "format": "email", "maxLength": 254},
+    "name": text(200),
     "password": {
         "type": "string",
         "format": "password",
         "writeOnly": True,
         "minLength": accounts.MIN_PASSWORD_LENGTH,
+        "maxLength": accounts.MAX_PASSWORD_LENGTH,
+        "pattern": NO_NUL,
     },
-    "organisation_id": {"type": "integer"},
+    "organisation_id": ID,
     "roles": _ROLES,
     "active": {"type": "boolean", "default": True},
     "locale": {"type": "string", "enum": list(LOCALES), "nullable": True},
@@ -449,7 +465,16 @@ OPENAPI_SCHEMAS = {
     "Credentials": {
         "type": "object",
         "required": ["email", "password"],
-        "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
+        "additionalProperties": False,
+        "properties": {
+            "email": text(254),
+            "password": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": accounts.MAX_PASSWORD_LENGTH,
+                "pattern": NO_NUL,
+            },
+        },
     },
     "Token": {
         "type": "object",
@@ -473,9 +498,10 @@ OPENAPI_SCHEMAS = {
     "UserCreate": {
         "type": "object",
         "required": ["email", "name", "password", "organisation_id"],
+        "additionalProperties": False,
         "properties": _USER_WRITE,
     },
-    "UserPatch": {"type": "object", "properties": _USER_WRITE},
+    "UserPatch": {"type": "object", "additionalProperties": False, "properties": _USER_WRITE},
     "Organisation": {
         "type": "object",
         "properties": {
@@ -494,9 +520,14 @@ OPENAPI_SCHEMAS = {
     "OrganisationCreate": {
         "type": "object",
         "required": ["name", "type", "city"],
+        "additionalProperties": False,
         "properties": _ORGANISATION_WRITE,
     },
-    "OrganisationPatch": {"type": "object", "properties": _ORGANISATION_WRITE},
+    "OrganisationPatch": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": _ORGANISATION_WRITE,
+    },
     "ValueChain": {
         "type": "object",
         "properties": {

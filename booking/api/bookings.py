@@ -16,17 +16,30 @@ from sqlalchemy.orm import selectinload
 from booking.api import bp
 from booking.api.auth import api_user, token_required
 from booking.api.openapi import (
+    ID,
+    ID_PARAMETER,
+    INSTANT,
     PAGINATION_PARAMETERS,
+    SEARCH_TEXT,
     error_responses,
     json_body,
     json_response,
     page_of,
     schema_ref,
+    text,
 )
-from booking.api.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, paginated
+from booking.api.pagination import page_number, page_size, paginated
 from booking.api.problems import problem_response
 from booking.api.schemas import instant, money
-from booking.api.validation import Fields, json_object, query_flag, query_instant, query_int
+from booking.api.validation import (
+    Fields,
+    json_object,
+    optional_json_object,
+    query_flag,
+    query_id,
+    query_instant,
+    query_int,
+)
 from booking.extensions import db
 from booking.models import Booking, Resource, User
 from booking.models.bookings import ON_CONFLICT, STATUSES
@@ -40,9 +53,9 @@ from booking.services.booking import (
     BookingChange,
     BookingInput,
 )
-from booking.services.catalogue import MAX_ID, OUT_OF_CALENDAR, in_calendar
+from booking.services.catalogue import OUT_OF_CALENDAR, in_calendar
 from booking.services.clock import now
-from booking.services.errors import InvalidInput, NotFound
+from booking.services.errors import InvalidInput
 from booking.services.pricing import CURRENCY
 from booking.services.recurrence import parse_rrule
 from booking.services.transaction import ResourceBusy
@@ -183,7 +196,7 @@ def _free_slots_json(found: availability.FreeSlots) -> dict:
 
 def _recurrence(fields: Fields) -> tuple[str | None, str]:
     """The RRULE and on_conflict of `recurrence`, errors recorded on `fields`."""
-    value = fields.data.get("recurrence")
+    value = fields.value("recurrence")
     if value is None:
         return None, "abort"
     if not isinstance(value, dict):
@@ -192,6 +205,7 @@ def _recurrence(fields: Fields) -> tuple[str | None, str]:
     inner = Fields(value)
     rrule = inner.string("rrule", required=True, max_length=MAX_RRULE)
     on_conflict = inner.choice("on_conflict", ON_CONFLICT) or "abort"
+    inner.check_unknown()
     for name, message in inner.errors.items():
         fields.error(f"recurrence.{name}", message)
     if rrule is not None:
@@ -211,16 +225,9 @@ def _instant(fields: Fields, name: str, *, required: bool = False) -> datetime |
     return value
 
 
-def _path_id(value: int, what: str) -> int:
-    # Ids are 32-bit in the database: a larger one names nothing, and PostgreSQL cannot bind it.
-    if value > MAX_ID:
-        raise NotFound(f"No such {what}.")
-    return value
-
-
 def _booking_input(payload: dict[str, Any]) -> BookingInput:
     fields = Fields(payload)
-    resource_id = fields.integer("resource_id", required=True, minimum=1, maximum=MAX_ID)
+    resource_id = fields.id("resource_id", required=True)
     start = _instant(fields, "start", required=True)
     end = _instant(fields, "end", required=True)
     title = fields.string("title", required=True, max_length=MAX_TITLE)
@@ -304,7 +311,7 @@ def _bookings_query(user: User) -> Select:
     """The bookings `user` may list (their own, and those of the resources they manage) that
     match the query string, by start."""
     args = _query_values(
-        resource_id=lambda: query_int("resource_id", minimum=1, maximum=MAX_ID),
+        resource_id=lambda: query_id("resource_id"),
         status=lambda: _choice("status", STATUSES),
         mine=lambda: query_flag("mine"),
         start=lambda: _utc_instant("from", required=False),
@@ -362,59 +369,51 @@ def list_bookings():
     return paginated(_bookings_query(api_user()), booking_json)
 
 
-@bp.get("/bookings/<int:id>")
+@bp.get("/bookings/<id:id>")
 @token_required
 def get_booking(id: int):
-    return booking_json(booking_service.get_booking(api_user(), _path_id(id, "booking")))
+    return booking_json(booking_service.get_booking(api_user(), id))
 
 
-@bp.patch("/bookings/<int:id>")
+@bp.patch("/bookings/<id:id>")
 @token_required
 def update_booking(id: int):
     change = _booking_change(json_object())
-    return booking_json(
-        booking_service.update_booking(api_user(), _path_id(id, "booking"), change, now=now())
-    )
+    return booking_json(booking_service.update_booking(api_user(), id, change, now=now()))
 
 
 def _optional_reason() -> str:
     """The `reason` of an optional body {"reason"?}."""
-    fields = Fields(json_object() if request.data else {})
+    fields = Fields(optional_json_object())
     reason = fields.string("reason", max_length=MAX_REASON, allow_empty=True, nullable=True)
     fields.done()
     return reason or ""
 
 
-@bp.post("/bookings/<int:id>/cancel")
+@bp.post("/bookings/<id:id>/cancel")
 @token_required
 def cancel_booking(id: int):
     return booking_json(
-        booking_service.cancel_booking(
-            api_user(), _path_id(id, "booking"), now=now(), reason=_optional_reason()
-        )
+        booking_service.cancel_booking(api_user(), id, now=now(), reason=_optional_reason())
     )
 
 
-@bp.post("/bookings/<int:id>/approve")
+@bp.post("/bookings/<id:id>/approve")
 @token_required
 def approve_booking(id: int):
-    return booking_json(
-        approvals.approve(api_user(), _path_id(id, "booking"), now=now(), reason=_optional_reason())
-    )
+    return booking_json(approvals.approve(api_user(), id, now=now(), reason=_optional_reason()))
 
 
-@bp.post("/bookings/<int:id>/reject")
+@bp.post("/bookings/<id:id>/reject")
 @token_required
 def reject_booking(id: int):
-    return booking_json(
-        approvals.reject(api_user(), _path_id(id, "booking"), now=now(), reason=_optional_reason())
-    )
+    return booking_json(approvals.reject(api_user(), id, now=now(), reason=_optional_reason()))
 
 
 # --- Availability ------------------------------------------------------------------------------
 
 
-@bp.get("/resources/<int:id>/availability")
+@bp.get("/resources/<id:id>/availability")
 @token_required
 def resource_availability(id: int):
     window = _query_values(
@@ -422,7 +421,7 @@ def resource_availability(id: int):
         end=lambda: _utc_instant("end", required=True),
     )
     result = availability.resource_availability(
-        api_user(), _path_id(id, "resource"), window["start"], window["end"], now=now()
+        api_user(), id, window["start"], window["end"], now=now()
     )
     return availability_json(result)
 
@@ -434,10 +433,8 @@ def search_availability():
         start=lambda: _utc_instant("start", required=True),
         end=lambda: _utc_instant("end", required=True),
         duration=lambda: _required_int("duration", minimum=1, maximum=MAX_DURATION_MINUTES),
-        page=lambda: query_int("page", default=1, minimum=1),
-        per_page=lambda: query_int(
-            "per_page", default=DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE
-        ),
+        page=page_number,
+        per_page=page_size,
         resources=_catalogue_selection,
     )
     found = availability.find_free_slots(
@@ -467,19 +464,18 @@ def _query(name: str, schema: dict, description: str, *, required: bool = False)
     return parameter
 
 
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _INSTANT = {"type": "string", "format": "date-time"}
 _WINDOW = [
-    _query("start", _INSTANT, "Window start, ISO 8601 with an offset", required=True),
-    _query("end", _INSTANT, "Window end (excluded), with an offset", required=True),
+    _query("start", INSTANT, "Window start, ISO 8601 with an offset", required=True),
+    _query("end", INSTANT, "Window end (excluded), with an offset", required=True),
 ]
 _CATALOGUE_FILTERS = [
-    _query("q", {"type": "string"}, "Words in the name, description, city, site or owner"),
+    _query("q", SEARCH_TEXT, "Words in the name, description, city, site or owner"),
     _query("kind", {"type": "string", "enum": list(KINDS)}, "Kind of resource"),
-    _query("cluster", {"type": "string"}, "A Clust-ER's id or code"),
-    _query("value_chain", {"type": "string"}, "A value chain's id or code"),
-    _query("organisation", {"type": "string"}, "The owner organisation's id or slug"),
-    _query("city", {"type": "string"}, "City, in any case"),
+    _query("cluster", SEARCH_TEXT, "A Clust-ER's id or code"),
+    _query("value_chain", SEARCH_TEXT, "A value chain's id or code"),
+    _query("organisation", SEARCH_TEXT, "The owner organisation's id or slug"),
+    _query("city", SEARCH_TEXT, "City, in any case"),
 ]
 _REFUSALS = (
     "Every rule the booking breaks is listed in `violations` (409). A request whose only "
@@ -493,11 +489,11 @@ OPENAPI_PATHS = {
             "summary": "Bookings: your own, and those of the resources you manage, by start",
             "tags": ["bookings"],
             "parameters": [
-                _query("resource_id", {"type": "integer"}, "Only this resource's"),
+                _query("resource_id", ID, "Only this resource's"),
                 _query("status", {"type": "string", "enum": list(STATUSES)}, "Only this status"),
                 _query("mine", {"type": "boolean"}, "Only your own bookings"),
-                _query("from", _INSTANT, "Only bookings ending after this instant"),
-                _query("to", _INSTANT, "Only bookings starting before this instant"),
+                _query("from", INSTANT, "Only bookings ending after this instant"),
+                _query("to", INSTANT, "Only bookings starting before this instant"),
                 *PAGINATION_PARAMETERS,
             ],
             "responses": {
@@ -527,7 +523,7 @@ OPENAPI_PATHS = {
         },
     },
     "/bookings/{id}": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "One booking (its requester and the resource's managers)",
             "tags": ["bookings"],
@@ -549,7 +545,7 @@ OPENAPI_PATHS = {
         },
     },
     "/bookings/{id}/cancel": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "post": {
             "summary": "Cancel a pending or confirmed booking that has not ended",
             "description": "By its requester or the resource's managers; 409 when it is no "
@@ -563,7 +559,7 @@ OPENAPI_PATHS = {
         },
     },
     "/bookings/{id}/approve": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "post": {
             "summary": "Approve a pending request (the resource's managers)",
             "description": "Re-checks every rule except lead time and horizon at this moment: "
@@ -579,7 +575,7 @@ OPENAPI_PATHS = {
         },
     },
     "/bookings/{id}/reject": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "post": {
             "summary": "Reject a pending request, with a reason for the requester",
             "description": "By the resource's managers; the reason is optional but tells the "
@@ -594,7 +590,7 @@ OPENAPI_PATHS = {
         },
     },
     "/resources/{id}/availability": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "Busy, requested, closed and free intervals of a resource",
             "description": "The window spans at most 62 days. Other organisations' bookings "
@@ -656,10 +652,10 @@ _OCCUPIED = {
 _RECURRENCE = {
     "type": "object",
     "required": ["rrule"],
+    "additionalProperties": False,
     "properties": {
         "rrule": {
-            "type": "string",
-            "maxLength": MAX_RRULE,
+            **text(MAX_RRULE),
             "example": "FREQ=WEEKLY;COUNT=8",
             "description": "RFC 5545 RRULE: FREQ DAILY or WEEKLY, with INTERVAL, BYDAY, COUNT "
             "or UNTIL; expanded in the resource's local time; at most 366 occurrences",
@@ -668,10 +664,10 @@ _RECURRENCE = {
     },
 }
 _BOOKING_WRITE = {
-    "start": {**_INSTANT, "example": "2026-12-02T09:00:00+01:00"},
-    "end": {**_INSTANT, "example": "2026-12-02T10:00:00+01:00"},
-    "title": {"type": "string", "maxLength": MAX_TITLE},
-    "purpose": {"type": "string", "maxLength": MAX_PURPOSE, "default": ""},
+    "start": {**INSTANT, "example": "2026-12-02T09:00:00+01:00"},
+    "end": {**INSTANT, "example": "2026-12-02T10:00:00+01:00"},
+    "title": text(MAX_TITLE),
+    "purpose": text(MAX_PURPOSE, blank=True, default=""),
     "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY, "default": 1},
 }
 
@@ -717,25 +713,32 @@ OPENAPI_SCHEMAS = {
     "BookingCreate": {
         "type": "object",
         "required": ["resource_id", "start", "end", "title"],
+        "additionalProperties": False,
         "properties": {
-            "resource_id": {"type": "integer"},
+            "resource_id": ID,
             **_BOOKING_WRITE,
-            "recurrence": _RECURRENCE,
+            # Unlike a PATCH, a booking may say null for these: it means the default.
+            "purpose": {**_BOOKING_WRITE["purpose"], "nullable": True},
+            "quantity": {**_BOOKING_WRITE["quantity"], "nullable": True},
+            "recurrence": {**_RECURRENCE, "nullable": True},
         },
     },
-    "BookingPatch": {"type": "object", "properties": _BOOKING_WRITE},
+    "BookingPatch": {"type": "object", "additionalProperties": False, "properties": _BOOKING_WRITE},
     "Cancellation": {
         "type": "object",
-        "properties": {"reason": {"type": "string", "maxLength": MAX_REASON}},
+        "additionalProperties": False,
+        "properties": {"reason": text(MAX_REASON, blank=True, nullable=True)},
     },
     "Decision": {
         "type": "object",
+        "additionalProperties": False,
         "properties": {
-            "reason": {
-                "type": "string",
-                "maxLength": MAX_REASON,
-                "description": "Shown to the requester as the booking's decision_reason",
-            }
+            "reason": text(
+                MAX_REASON,
+                blank=True,
+                nullable=True,
+                description="Shown to the requester as the booking's decision_reason",
+            )
         },
     },
     "SeriesResult": {

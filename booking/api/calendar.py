@@ -2,12 +2,13 @@
 
 from booking.api import bp
 from booking.api.auth import api_user, token_required
+from booking.api.openapi import ID_PARAMETER
+from booking.api.validation import Fields, optional_json_object
 from booking.services import calendar
-from booking.services.catalogue import MAX_ID
 from booking.web.feeds import booking_calendar_file
 
 
-@bp.get(f"/bookings/<int(max={MAX_ID}):booking_id>.ics")
+@bp.get("/bookings/<id:booking_id>.ics")
 @token_required
 def booking_ics(booking_id: int):
     return booking_calendar_file(api_user(), booking_id)
@@ -16,6 +17,7 @@ def booking_ics(booking_id: int):
 @bp.post("/me/calendar-token")
 @token_required
 def replace_calendar_token():
+    Fields(optional_json_object()).done()
     user = api_user()
     calendar.replace_calendar_token(user)
     url = calendar.personal_feed_url(user)
@@ -26,9 +28,7 @@ _ICS = {"text/calendar": {"schema": {"type": "string"}}}
 
 OPENAPI_PATHS: dict = {
     "/bookings/{id}.ics": {
-        "parameters": [
-            {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
-        ],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "One booking as an iCalendar file (one VEVENT)",
             "description": "For the booking's requester and the resource's managers; 404 for "

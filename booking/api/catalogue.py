@@ -5,15 +5,21 @@ from flask import request, url_for
 from booking.api import bp
 from booking.api.auth import api_user, token_required
 from booking.api.openapi import (
+    ID,
+    ID_LIST,
+    ID_PARAMETER,
+    INSTANT,
     PAGINATION_PARAMETERS,
+    SEARCH_TEXT,
     error_responses,
     json_body,
     page_of,
     schema_ref,
+    text,
 )
-from booking.api.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, paginated
+from booking.api.pagination import page_number, page_size, paginated
 from booking.api.schemas import instant, money
-from booking.api.validation import Fields, json_object, query_instant, query_int
+from booking.api.validation import Fields, json_object, query_instant
 from booking.models import Blackout, Qualification, Resource
 from booking.models.resources import (
     APPROVAL_POLICIES,
@@ -113,8 +119,8 @@ def list_resources():
         value_chain=request.args.get("value_chain"),
         organisation=request.args.get("organisation"),
         city=request.args.get("city"),
-        page=query_int("page", default=1, minimum=1),
-        per_page=query_int("per_page", default=DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE),
+        page=page_number(),
+        per_page=page_size(),
     )
     children = catalogue.visible_children(user, result.items)
     return {
@@ -144,39 +150,39 @@ def create_resource():
     )
 
 
-@bp.get("/resources/<int:id>")
+@bp.get("/resources/<id:id>")
 @token_required
 def get_resource(id: int):
     return _one_resource(catalogue.get_resource(api_user(), id))
 
 
-@bp.patch("/resources/<int:id>")
+@bp.patch("/resources/<id:id>")
 @token_required
 def update_resource(id: int):
     resource_service.update_resource(api_user(), id, json_object(), now=now())
     return _one_resource(catalogue.get_resource(api_user(), id))
 
 
-@bp.get("/resources/<int:id>/opening-hours")
+@bp.get("/resources/<id:id>/opening-hours")
 @token_required
 def get_opening_hours(id: int):
     return {"weekly": hours_service.get_opening_hours(api_user(), id)}
 
 
-@bp.put("/resources/<int:id>/opening-hours")
+@bp.put("/resources/<id:id>/opening-hours")
 @token_required
 def set_opening_hours(id: int):
     body = json_object()
-    if "weekly" not in body:
-        # Authorise before answering about the body, so that outsiders learn nothing from it.
-        catalogue.get_managed_resource(api_user(), id)
-        fields = Fields(body)
+    # Authorise before answering about the body, so that outsiders learn nothing from it.
+    catalogue.get_managed_resource(api_user(), id)
+    fields = Fields(body)
+    if not fields.present("weekly"):
         fields.error("weekly", "is required")
-        fields.done()
+    fields.done()
     return {"weekly": hours_service.set_opening_hours(api_user(), id, body["weekly"], now=now())}
 
 
-@bp.get("/resources/<int:id>/blackouts")
+@bp.get("/resources/<id:id>/blackouts")
 @token_required
 def list_blackouts(id: int):
     window = {
@@ -190,7 +196,7 @@ def list_blackouts(id: int):
     return paginated(query, blackout_json)
 
 
-@bp.post("/resources/<int:id>/blackouts")
+@bp.post("/resources/<id:id>/blackouts")
 @token_required
 def create_blackout(id: int):
     body = json_object()
@@ -207,26 +213,26 @@ def create_blackout(id: int):
     return blackout_json(blackout), 201
 
 
-@bp.delete("/blackouts/<int:id>")
+@bp.delete("/blackouts/<id:id>")
 @token_required
 def delete_blackout(id: int):
     blackout_service.delete_blackout(api_user(), id)
     return "", 204
 
 
-@bp.get("/resources/<int:id>/qualifications")
+@bp.get("/resources/<id:id>/qualifications")
 @token_required
 def list_qualifications(id: int):
     return paginated(qualification_service.qualifications_query(api_user(), id), qualification_json)
 
 
-@bp.post("/resources/<int:id>/qualifications")
+@bp.post("/resources/<id:id>/qualifications")
 @token_required
 def grant_qualification(id: int):
     body = json_object()
     catalogue.get_managed_resource(api_user(), id)
     fields = Fields(body)
-    user_id = fields.integer("user_id", required=True, minimum=1)
+    user_id = fields.id("user_id", required=True)
     expires_on = fields.day("expires_on", nullable=True)
     fields.done()
     qualification, created = qualification_service.grant_qualification(
@@ -235,7 +241,7 @@ def grant_qualification(id: int):
     return qualification_json(qualification), 201 if created else 200
 
 
-@bp.delete("/qualifications/<int:id>")
+@bp.delete("/qualifications/<id:id>")
 @token_required
 def revoke_qualification(id: int):
     qualification_service.revoke_qualification(api_user(), id)
@@ -249,35 +255,34 @@ def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-ID_PARAMETER = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _FILTER_PARAMETERS = [
     {
         "name": "q",
         "in": "query",
         "description": "Words to find in the name, description, city, site, technical "
         "specifications or the owner organisation's name",
-        "schema": {"type": "string"},
+        "schema": SEARCH_TEXT,
     },
     {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(KINDS)}},
     {
         "name": "cluster",
         "in": "query",
         "description": "A Clust-ER's id or code",
-        "schema": {"type": "string"},
+        "schema": SEARCH_TEXT,
     },
     {
         "name": "value_chain",
         "in": "query",
         "description": "A value chain's id or code",
-        "schema": {"type": "string"},
+        "schema": SEARCH_TEXT,
     },
     {
         "name": "organisation",
         "in": "query",
         "description": "The owner organisation's id or slug",
-        "schema": {"type": "string"},
+        "schema": SEARCH_TEXT,
     },
-    {"name": "city", "in": "query", "schema": {"type": "string"}},
+    {"name": "city", "in": "query", "schema": SEARCH_TEXT},
 ]
 _NO_CONTENT = {"description": "Done"}
 
@@ -354,13 +359,13 @@ OPENAPI_PATHS = {
                     "name": "from",
                     "in": "query",
                     "description": "Only blackouts ending after this instant",
-                    "schema": {"type": "string", "format": "date-time"},
+                    "schema": INSTANT,
                 },
                 {
                     "name": "to",
                     "in": "query",
                     "description": "Only blackouts starting before this instant",
-                    "schema": {"type": "string", "format": "date-time"},
+                    "schema": INSTANT,
                 },
                 *PAGINATION_PARAMETERS,
             ],
@@ -421,60 +426,66 @@ OPENAPI_PATHS = {
     },
 }
 
-_ids = {"type": "array", "items": {"type": "integer"}}
-_nullable_integer = {"type": "integer", "nullable": True}
-_rate = {"type": "number", "minimum": 0, "nullable": True, "description": "EUR per hour"}
+
+def _integer(name: str, **more) -> dict:
+    """A resource's integer field with the range that the service accepts."""
+    minimum, maximum, nullable = resource_service.INTEGER_RANGES[name]
+    schema = {"type": "integer", "minimum": minimum, "maximum": maximum, **more}
+    return schema | {"nullable": True} if nullable else schema
+
+
+_rate = {
+    "type": "number",
+    "minimum": 0,
+    "maximum": float(resource_service.MAX_RATE),
+    "nullable": True,
+    "description": "EUR per hour",
+}
 _WRITABLE_PROPERTIES = {
-    "name": {"type": "string", "maxLength": 200},
+    "name": text(200),
     "kind": {"type": "string", "enum": list(KINDS)},
-    "organisation_id": {"type": "integer", "description": "Defaults to your organisation"},
+    "organisation_id": {**ID, "description": "Defaults to your organisation"},
     "parent_id": {
-        "type": "integer",
+        **ID,
         "nullable": True,
         "description": "A joint lab that you manage, which contains this resource",
     },
-    "timezone": {"type": "string", "default": "Europe/Rome", "description": "IANA time zone"},
-    "city": {"type": "string", "description": "Defaults to the organisation's city"},
-    "site": {"type": "string", "default": ""},
-    "description": {"type": "string", "default": ""},
+    "timezone": text(64, default="Europe/Rome", description="IANA time zone"),
+    "city": text(120, description="Defaults to the organisation's city"),
+    "site": text(200, blank=True, default=""),
+    "description": text(10_000, blank=True, default=""),
     "specs": {
         "type": "array",
-        "description": "Technical specifications as [label, value] pairs",
-        "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
+        "maxItems": resource_service.MAX_SPECS,
+        "description": "Technical specifications as [label, value] pairs: a label of 1 to 100 "
+        "characters, a value of at most 500",
+        "items": {"type": "array", "items": text(500, blank=True), "minItems": 2, "maxItems": 2},
     },
-    "clusters": _ids,
-    "value_chains": {**_ids, "description": "Each must belong to one of `clusters`"},
+    "clusters": ID_LIST,
+    "value_chains": {**ID_LIST, "description": "Each must belong to one of `clusters`"},
     "visibility": {"type": "string", "enum": list(VISIBILITIES), "default": "network"},
     "approval": {"type": "string", "enum": list(APPROVAL_POLICIES), "default": "external"},
-    "capacity": {"type": "integer", "minimum": 1, "default": 1},
-    "slot_minutes": {
-        "type": "integer",
-        "minimum": 1,
-        "maximum": 1440,
-        "default": 15,
-        "description": "Divides 1440",
-    },
-    "min_duration_minutes": {
-        "type": "integer",
-        "description": "A whole number of slots; defaults to one slot",
-    },
-    "max_duration_minutes": {**_nullable_integer, "description": "A whole number of slots"},
-    "buffer_before_minutes": {"type": "integer", "minimum": 0, "default": 0},
-    "buffer_after_minutes": {"type": "integer", "minimum": 0, "default": 0},
-    "lead_time_hours": {"type": "integer", "minimum": 0, "default": 0},
-    "horizon_days": {"type": "integer", "minimum": 1, "default": 365},
+    "capacity": _integer("capacity", default=1),
+    "slot_minutes": _integer("slot_minutes", default=15, description="Divides 1440"),
+    "min_duration_minutes": _integer(
+        "min_duration_minutes", description="A whole number of slots; defaults to one slot"
+    ),
+    "max_duration_minutes": _integer("max_duration_minutes", description="A whole number of slots"),
+    "buffer_before_minutes": _integer("buffer_before_minutes", default=0),
+    "buffer_after_minutes": _integer("buffer_after_minutes", default=0),
+    "lead_time_hours": _integer("lead_time_hours", default=0),
+    "horizon_days": _integer("horizon_days", default=365),
     "requires_qualification": {"type": "boolean", "default": False},
-    "monthly_quota_hours": {
-        **_nullable_integer,
-        "minimum": 1,
-        "description": "Hours a month that each other organisation may book",
-    },
-    "managers": {**_ids, "description": "User ids"},
-    "co_owners": {**_ids, "description": "Organisation ids; joint labs only"},
+    "monthly_quota_hours": _integer(
+        "monthly_quota_hours", description="Hours a month that each other organisation may book"
+    ),
+    "managers": {**ID_LIST, "description": "User ids"},
+    "co_owners": {**ID_LIST, "description": "Organisation ids; joint labs only"},
     "rates": {
         "type": "object",
         "description": "EUR per hour by rate category, null where free; in a PATCH, only the "
         "categories given change",
+        "additionalProperties": False,
         "properties": dict.fromkeys(RATE_CATEGORIES, _rate),
     },
 }
@@ -492,7 +503,7 @@ OPENAPI_SCHEMAS = {
         "properties": {
             "id": {"type": "integer"},
             **_WRITABLE_PROPERTIES,
-            "children": {**_ids, "description": "Resources inside this joint lab"},
+            "children": {**ID_LIST, "description": "Resources inside this joint lab"},
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time"},
         },
@@ -527,6 +538,7 @@ OPENAPI_SCHEMAS = {
     "OpeningHours": {
         "type": "object",
         "required": ["weekly"],
+        "additionalProperties": False,
         "properties": {
             "weekly": {
                 "type": "object",
@@ -536,7 +548,12 @@ OPENAPI_SCHEMAS = {
                         "type": "array",
                         "items": {
                             "type": "array",
-                            "items": {"type": "string", "pattern": "^\\d{1,2}:\\d{2}$"},
+                            "items": {
+                                "type": "string",
+                                "maxLength": 5,
+                                "pattern": "^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$",
+                                "description": "24:00 only as the end of a range",
+                            },
                             "minItems": 2,
                             "maxItems": 2,
                         },
@@ -560,10 +577,11 @@ OPENAPI_SCHEMAS = {
     "BlackoutInput": {
         "type": "object",
         "required": ["start", "end"],
+        "additionalProperties": False,
         "properties": {
-            "start": {"type": "string", "format": "date-time", "description": "With an offset"},
-            "end": {"type": "string", "format": "date-time", "description": "After start"},
-            "reason": {"type": "string", "maxLength": 300},
+            "start": INSTANT,
+            "end": {**INSTANT, "description": "After start; " + INSTANT["description"]},
+            "reason": text(300, blank=True),
         },
     },
     "Qualification": {
@@ -586,8 +604,9 @@ OPENAPI_SCHEMAS = {
     "QualificationInput": {
         "type": "object",
         "required": ["user_id"],
+        "additionalProperties": False,
         "properties": {
-            "user_id": {"type": "integer"},
+            "user_id": ID,
             "expires_on": {
                 "type": "string",
                 "format": "date",

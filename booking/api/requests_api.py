@@ -5,27 +5,33 @@ Handlers that change a request authorise before they read the body, so that some
 decide a request learns nothing from the answer about what its body should hold.
 """
 
-from flask import request, url_for
+from flask import url_for
 
 from booking.api import bp
 from booking.api.auth import api_user, token_required
 from booking.api.catalogue import qualification_json
 from booking.api.openapi import (
+    ID,
+    ID_PARAMETER,
+    INSTANT,
     PAGINATION_PARAMETERS,
     error_responses,
     json_body,
     json_response,
     page_of,
     schema_ref,
+    text,
 )
 from booking.api.pagination import paginated
 from booking.api.schemas import instant
-from booking.api.validation import Fields, json_object, query_flag, query_int
+from booking.api.validation import Fields, json_object, optional_json_object, query_flag, query_id
 from booking.models import TrainingRequest, TrialRequest
 from booking.models.requests import TRAINING_STATUSES, TRIAL_STATUSES
 from booking.services import training, trials
-from booking.services.catalogue import MAX_ID
 from booking.services.clock import now
+
+# Far above any trial, and inside the database's integers.
+MAX_TRIAL_MINUTES = 10**7
 
 # --- JSON shapes -------------------------------------------------------------------------------
 
@@ -93,22 +99,20 @@ def training_json(request: TrainingRequest) -> dict:
 # --- Reading input -----------------------------------------------------------------------------
 
 
-def _optional_body() -> dict:
-    return json_object() if request.data else {}
-
-
 def _trial_input(payload: dict) -> trials.TrialInput:
     fields = Fields(payload)
-    resource_id = fields.integer("resource_id", required=True, minimum=1, maximum=MAX_ID)
+    resource_id = fields.id("resource_id", required=True)
     earliest_start = fields.instant("earliest_start", required=True)
     latest_end = fields.instant("latest_end", required=True)
-    duration = fields.integer("duration_minutes", required=True, minimum=1, maximum=10**7)
+    duration = fields.integer(
+        "duration_minutes", required=True, minimum=1, maximum=MAX_TRIAL_MINUTES
+    )
     title = fields.string("title", required=True, max_length=trials.MAX_TITLE)
     texts = {
         name: fields.string(name, max_length=trials.MAX_TEXT, allow_empty=True, nullable=True)
         for name in ("description", "materials", "safety_notes")
     }
-    attachments = payload.get("attachments") or []
+    attachments = fields.value("attachments") or []
     if not isinstance(attachments, list) or not all(isinstance(a, str) for a in attachments):
         fields.error("attachments", "must be a list of links")
     fields.done()
@@ -138,7 +142,7 @@ def create_trial_request():
 @bp.get("/trial-requests")
 @token_required
 def list_trial_requests():
-    resource_id = query_int("resource_id", minimum=1, maximum=MAX_ID)
+    resource_id = query_id("resource_id")
     if resource_id is not None or query_flag("managed"):
         query = trials.trials_for_managers(api_user(), resource_id=resource_id)
     else:
@@ -146,19 +150,19 @@ def list_trial_requests():
     return paginated(query, trial_json)
 
 
-@bp.get("/trial-requests/<int:id>")
+@bp.get("/trial-requests/<id:id>")
 @token_required
 def get_trial_request(id: int):
     return trial_json(trials.get_trial(api_user(), id))
 
 
-@bp.get("/trial-requests/<int:id>/slots")
+@bp.get("/trial-requests/<id:id>/slots")
 @token_required
 def trial_request_slots(id: int):
     return slots_json(trials.candidate_slots(api_user(), id, now=now()))
 
 
-@bp.post("/trial-requests/<int:id>/schedule")
+@bp.post("/trial-requests/<id:id>/schedule")
 @token_required
 def schedule_trial_request(id: int):
     trials.managed_trial(api_user(), id)
@@ -168,7 +172,7 @@ def schedule_trial_request(id: int):
     return trial_json(trials.schedule(api_user(), id, start, now=now()))
 
 
-@bp.post("/trial-requests/<int:id>/decline")
+@bp.post("/trial-requests/<id:id>/decline")
 @token_required
 def decline_trial_request(id: int):
     trials.managed_trial(api_user(), id)
@@ -178,19 +182,20 @@ def decline_trial_request(id: int):
     return trial_json(trials.decline(api_user(), id, reason, now=now()))
 
 
-@bp.post("/trial-requests/<int:id>/withdraw")
+@bp.post("/trial-requests/<id:id>/withdraw")
 @token_required
 def withdraw_trial_request(id: int):
+    Fields(optional_json_object()).done()
     return trial_json(trials.withdraw(api_user(), id, now=now()))
 
 
 # --- Training requests -------------------------------------------------------------------------
 
 
-@bp.post("/resources/<int:id>/training-requests")
+@bp.post("/resources/<id:id>/training-requests")
 @token_required
 def create_training_request(id: int):
-    fields = Fields(_optional_body())
+    fields = Fields(optional_json_object())
     message = fields.string(
         "message", max_length=training.MAX_MESSAGE, allow_empty=True, nullable=True
     )
@@ -209,19 +214,20 @@ def list_training_requests():
     return paginated(query, training_json)
 
 
-@bp.post("/training-requests/<int:id>/grant")
+@bp.post("/training-requests/<id:id>/grant")
 @token_required
 def grant_training_request(id: int):
-    fields = Fields(_optional_body())
+    fields = Fields(optional_json_object())
     expires_on = fields.day("expires_on", nullable=True)
     fields.done()
     handled, qualification = training.grant(api_user(), id, expires_on, now=now())
     return training_json(handled) | {"qualification": qualification_json(qualification)}
 
 
-@bp.post("/training-requests/<int:id>/decline")
+@bp.post("/training-requests/<id:id>/decline")
 @token_required
 def decline_training_request(id: int):
+    Fields(optional_json_object()).done()
     return training_json(training.decline(api_user(), id, now=now()))
 
 
@@ -232,10 +238,9 @@ def _query(name: str, schema: dict, description: str) -> dict:
     return {"name": name, "in": "query", "schema": schema, "description": description}
 
 
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _INSTANT = {"type": "string", "format": "date-time"}
 _MANAGED = _query("managed", {"type": "boolean"}, "The requests on the resources you manage")
-_TEXT = {"type": "string", "maxLength": trials.MAX_TEXT, "default": ""}
+_TEXT = text(trials.MAX_TEXT, blank=True, nullable=True, default="")
 _INTERVAL = {"type": "object", "properties": {"start": _INSTANT, "end": _INSTANT}}
 _USER = {
     "type": "object",
@@ -255,7 +260,7 @@ OPENAPI_PATHS = {
             "resources: open ones first, by earliest start.",
             "tags": ["trial requests"],
             "parameters": [
-                _query("resource_id", {"type": "integer"}, "A resource you manage"),
+                _query("resource_id", ID, "A resource you manage"),
                 _MANAGED,
                 *PAGINATION_PARAMETERS,
             ],
@@ -281,7 +286,7 @@ OPENAPI_PATHS = {
         },
     },
     "/trial-requests/{id}": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "One trial request (its requester and the resource's managers)",
             "tags": ["trial requests"],
@@ -292,7 +297,7 @@ OPENAPI_PATHS = {
         },
     },
     "/trial-requests/{id}/slots": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "Free slots that fit an open request (managers)",
             "description": "The first free slots of the request's duration inside its window, "
@@ -307,7 +312,7 @@ OPENAPI_PATHS = {
         },
     },
     "/trial-requests/{id}/schedule": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "post": {
             "summary": "Book the trial from `start` for the requester (managers)",
             "description": "The whole trial must lie inside the window (422 on `start`). The "
@@ -325,7 +330,7 @@ OPENAPI_PATHS = {
         },
     },
     "/trial-requests/{id}/decline": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "post": {
             "summary": "Decline an open request, with a reason for the requester (managers)",
             "tags": ["trial requests"],
@@ -337,7 +342,7 @@ OPENAPI_PATHS = {
         },
     },
     "/trial-requests/{id}/withdraw": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "post": {
             "summary": "Withdraw your own request while it is open",
             "tags": ["trial requests"],
@@ -348,7 +353,7 @@ OPENAPI_PATHS = {
         },
     },
     "/resources/{id}/training-requests": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "post": {
             "summary": "Ask a resource's managers for the training it requires",
             "description": "Only for a resource that requires a qualification you lack or hold "
@@ -376,7 +381,7 @@ OPENAPI_PATHS = {
         },
     },
     "/training-requests/{id}/grant": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "post": {
             "summary": "Grant the qualification and close the request as done (managers)",
             "description": "Granting to someone already qualified changes the expiry.",
@@ -400,7 +405,7 @@ OPENAPI_PATHS = {
         },
     },
     "/training-requests/{id}/decline": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "post": {
             "summary": "Close an open training request without a qualification (managers)",
             "tags": ["training requests"],
@@ -447,12 +452,18 @@ OPENAPI_SCHEMAS = {
     "TrialCreate": {
         "type": "object",
         "required": ["resource_id", "earliest_start", "latest_end", "duration_minutes", "title"],
+        "additionalProperties": False,
         "properties": {
-            "resource_id": {"type": "integer", "description": "A pilot installation"},
-            "earliest_start": {**_INSTANT, "example": "2026-12-07T08:00:00+01:00"},
-            "latest_end": {**_INSTANT, "example": "2026-12-18T18:00:00+01:00"},
-            "duration_minutes": {"type": "integer", "minimum": 1, "example": 480},
-            "title": {"type": "string", "maxLength": trials.MAX_TITLE},
+            "resource_id": {**ID, "description": "A pilot installation"},
+            "earliest_start": {**INSTANT, "example": "2026-12-07T08:00:00+01:00"},
+            "latest_end": {**INSTANT, "example": "2026-12-18T18:00:00+01:00"},
+            "duration_minutes": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_TRIAL_MINUTES,
+                "example": 480,
+            },
+            "title": text(trials.MAX_TITLE),
             "description": _TEXT,
             "materials": _TEXT,
             "safety_notes": _TEXT,
@@ -476,12 +487,14 @@ OPENAPI_SCHEMAS = {
     "TrialSchedule": {
         "type": "object",
         "required": ["start"],
-        "properties": {"start": {**_INSTANT, "description": "With an offset"}},
+        "additionalProperties": False,
+        "properties": {"start": INSTANT},
     },
     "TrialDecline": {
         "type": "object",
         "required": ["reason"],
-        "properties": {"reason": {"type": "string", "maxLength": trials.MAX_REASON}},
+        "additionalProperties": False,
+        "properties": {"reason": text(trials.MAX_REASON)},
     },
     "TrainingRequest": {
         "type": "object",
@@ -505,10 +518,12 @@ OPENAPI_SCHEMAS = {
     },
     "TrainingCreate": {
         "type": "object",
-        "properties": {"message": {"type": "string", "maxLength": training.MAX_MESSAGE}},
+        "additionalProperties": False,
+        "properties": {"message": text(training.MAX_MESSAGE, blank=True, nullable=True)},
     },
     "TrainingGrant": {
         "type": "object",
+        "additionalProperties": False,
         "properties": {
             "expires_on": {
                 "type": "string",

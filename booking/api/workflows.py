@@ -6,7 +6,14 @@ from flask import request
 
 from booking.api import bp
 from booking.api.auth import api_user, token_required
-from booking.api.openapi import PAGINATION_PARAMETERS, error_responses, json_response, page_of
+from booking.api.openapi import (
+    ID,
+    ID_PARAMETER,
+    PAGINATION_PARAMETERS,
+    error_responses,
+    json_response,
+    page_of,
+)
 from booking.api.pagination import paginated
 from booking.api.schemas import instant
 from booking.api.validation import query_int
@@ -46,28 +53,24 @@ def audit_entry_json(entry: BookingAudit) -> dict:
     }
 
 
-def _id(value: int, what: str) -> int:
-    # Ids are 32-bit in the database: a larger one names nothing, and PostgreSQL cannot bind it.
-    if value > catalogue.MAX_ID:
-        raise NotFound(f"No such {what}.")
-    return value
-
-
 @bp.get("/audit")
 @token_required
 def audit_history():
     booking_id = query_int("booking_id", minimum=1)
     if booking_id is None:
         raise InvalidInput({"booking_id": "is required"})
-    booking = booking_service.get_booking(api_user(), _id(booking_id, "booking"))
+    # Looked up like a booking of a path: an id that no row can have names no booking.
+    if not catalogue.valid_id(booking_id):
+        raise NotFound("No such booking.")
+    booking = booking_service.get_booking(api_user(), booking_id)
     return paginated(audit.history_query(api_user(), booking), audit_entry_json)
 
 
-@bp.get("/resources/<int:id>/quota")
+@bp.get("/resources/<id:id>/quota")
 @token_required
 def resource_quota(id: int):
     user = api_user()
-    resource = catalogue.get_resource(user, _id(id, "resource"))
+    resource = catalogue.get_resource(user, id)
     status = quotas.quota_status(user, resource, now())
     if status is None:
         return {"applies": False}
@@ -80,31 +83,32 @@ def resource_quota(id: int):
     }
 
 
-@bp.get("/statements/organisations/<int:id>")
+@bp.get("/statements/organisations/<id:id>")
 @token_required
 def organisation_statement(id: int):
     month = statements.parse_month(request.args.get("month"))
-    return statement_download(
-        statements.organisation_statement(api_user(), _id(id, "organisation"), month)
-    )
+    return statement_download(statements.organisation_statement(api_user(), id, month))
 
 
-@bp.get("/statements/resources/<int:id>")
+@bp.get("/statements/resources/<id:id>")
 @token_required
 def resource_statement(id: int):
     month = statements.parse_month(request.args.get("month"))
-    return statement_download(statements.resource_statement(api_user(), _id(id, "resource"), month))
+    return statement_download(statements.resource_statement(api_user(), id, month))
 
 
 # --- OpenAPI -----------------------------------------------------------------------------------
 
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _INSTANT = {"type": "string", "format": "date-time"}
 _MONTH = {
     "name": "month",
     "in": "query",
     "required": True,
-    "schema": {"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-12"},
+    "schema": {
+        "type": "string",
+        "pattern": "^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])$",
+        "example": "2026-12",
+    },
     "description": "The calendar month, YYYY-MM; a booking belongs to the month in which it "
     "starts in its resource's local time",
 }
@@ -149,7 +153,7 @@ OPENAPI_PATHS = {
                     "name": "booking_id",
                     "in": "query",
                     "required": True,
-                    "schema": {"type": "integer", "minimum": 1},
+                    "schema": ID,
                 },
                 *PAGINATION_PARAMETERS,
             ],
@@ -162,7 +166,7 @@ OPENAPI_PATHS = {
         },
     },
     "/resources/{id}/quota": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "Your organisation's use of the resource's monthly quota",
             "description": "`applies` is false when the resource has no quota or your "
@@ -179,7 +183,7 @@ OPENAPI_PATHS = {
         },
     },
     "/statements/organisations/{id}": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "An organisation's monthly statement (CSV)",
             "description": "The confirmed bookings its people made on any resource in the month, "
@@ -190,7 +194,7 @@ OPENAPI_PATHS = {
         },
     },
     "/statements/resources/{id}": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "A resource's monthly statement (CSV)",
             "description": "The confirmed bookings of every organisation on the resource in the "

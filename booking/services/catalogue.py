@@ -69,6 +69,34 @@ def valid_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
+def id_from_text(text: str) -> int | None:
+    """The id written in `text` (ASCII digits only), or None when it names no possible id.
+
+    `str.isdigit()` also accepts digits such as "²" that `int()` refuses, and `int()` accepts
+    signs, spaces, underscores and other scripts' digits: none of them spell an id.
+    """
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if valid_id(value) else None
+
+
+NUL_CHARACTERS = N_("must not contain NUL characters")
+NOT_UNICODE = N_("must be valid Unicode text")
+
+
+def text_problem(text: str) -> str | None:
+    """Why `text` cannot be stored, or None when it can: PostgreSQL refuses NUL characters in
+    text, and neither database can encode an unpaired surrogate (which JSON can spell)."""
+    if "\x00" in text:
+        return NUL_CHARACTERS
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return NOT_UNICODE
+    return None
+
+
 def is_aware(value: object) -> bool:
     """Whether `value` is a datetime that knows its offset from UTC."""
     return isinstance(value, datetime) and value.utcoffset() is not None
@@ -176,11 +204,15 @@ def _text_match(q: str) -> ColumnElement[bool]:
 
 def _reference_ids(model, ref: int | str, code_column) -> list[int]:
     """Ids named by a filter value: an id, or a code / slug (case-insensitive)."""
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
-        return [int(ref)] if valid_id(int(ref)) else []
+    if isinstance(ref, int):
+        return [ref] if valid_id(ref) else []
+    text = ref.strip()
+    if text.isascii() and text.isdigit():
+        found = id_from_text(text)
+        return [] if found is None else [found]
     return list(
         db.session.execute(
-            select(model.id).where(func.lower(code_column) == str(ref).strip().lower())
+            select(model.id).where(func.lower(code_column) == text.lower())
         ).scalars()
     )
 

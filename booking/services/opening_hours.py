@@ -16,7 +16,7 @@ from booking.services.catalogue import N_, get_managed_resource, get_resource
 from booking.services.errors import InvalidInput
 from booking.services.transaction import writing
 
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+_TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
 
 
 def _minutes(text: Any, *, end: bool) -> int | None:

@@ -75,7 +75,8 @@ def parse_rrule(text: str) -> RecurrenceRule:
 
 
 def _positive_int(value: str, name: str, maximum: int) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= maximum:
+    # isascii: isdigit() also accepts digits such as "²" that int() refuses.
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= maximum:
         raise InvalidInput({FIELD: f"{name} must be a whole number from 1 to {maximum}"})
     return int(value)
 

@@ -74,7 +74,7 @@ _CHOICES = {
 }
 # name: (minimum, maximum, may be null); the maxima keep values inside the database's integers
 # and inside what a booking calendar can mean.
-_INTEGERS = {
+INTEGER_RANGES = {
     "capacity": (1, 100_000, False),
     "slot_minutes": (1, 1440, False),
     "min_duration_minutes": (1, 366 * 1440, False),
@@ -98,7 +98,7 @@ _SCALARS = (
     "specs",
     "visibility",
     "approval",
-    *_INTEGERS,
+    *INTEGER_RANGES,
     "requires_qualification",
 )
 WRITABLE_FIELDS = frozenset((*_SCALARS, *_ID_LISTS, "rates"))
@@ -128,8 +128,8 @@ def _read_fields(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, A
                 errors[name] = message
             else:
                 values[name] = value
-        elif name in _INTEGERS:
-            minimum, maximum, nullable = _INTEGERS[name]
+        elif name in INTEGER_RANGES:
+            minimum, maximum, nullable = INTEGER_RANGES[name]
             if value is None and nullable:
                 values[name] = None
             elif isinstance(value, bool) or not isinstance(value, int):

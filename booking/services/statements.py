@@ -95,7 +95,7 @@ class Subjects:
 
 def parse_month(text: str | None) -> date:
     """The first day of the month written `YYYY-MM`; InvalidInput (field `month`) otherwise."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})", (text or "").strip())
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", (text or "").strip())
     if match is None:
         raise InvalidInput({"month": BAD_MONTH})
     year, month = int(match.group(1)), int(match.group(2))

@@ -30,10 +30,12 @@ from booking.models import Organisation, User
 from booking.models.network import ORGANISATION_TYPES
 from booking.services import accounts, clock, vat
 from booking.services import organisations as network
+from booking.services.catalogue import id_from_text
 from booking.services.errors import InvalidInput
 from booking.services.organisations import AlreadyTaken
 from booking.web.auth import LANGUAGE_CHOICES, show_errors
 from booking.web.catalogue import page_number
+from booking.web.forms import Form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -61,7 +63,7 @@ def _valid_vat_number(form: FlaskForm, field) -> None:
             raise ValidationError(_(str(error))) from None
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(_l("Short name in addresses (slug)"), validators=[Length(max=120)])
     type = SelectField(
@@ -78,7 +80,7 @@ class OrganisationForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     organisation = SelectField(_l("Organisation"), coerce=int)
@@ -190,7 +192,7 @@ def new_organisation():
     return render_template("admin/organisation_form.html", form=form, organisation=None)
 
 
-@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+@bp.route("/organisations/<id:organisation_id>", methods=["GET", "POST"])
 @login_required
 def edit_organisation(organisation_id: int):
     organisation = network.get_organisation(organisation_id)
@@ -229,7 +231,7 @@ def edit_organisation(organisation_id: int):
 def users():
     accounts.require_user_admin(current_user)
     q = request.args.get("q", "").strip()
-    organisation_id = request.args.get("organisation", type=int)
+    organisation_id = id_from_text(request.args.get("organisation", ""))
     query = accounts.users_query(current_user, organisation_id=organisation_id, q=q or None)
     page = _page(query)
     return render_template(
@@ -306,7 +308,7 @@ def new_user():
     return _render_user_form(form, None)
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 @login_required
 def edit_user(user_id: int):
     accounts.require_user_admin(current_user)

@@ -12,18 +12,19 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
+from wtforms import StringField
 
 from booking.models import Booking, Resource
 from booking.services import approvals, audit, catalogue, quotas
 from booking.services import statements as statement_service
 from booking.services.booking import MAX_REASON, get_booking
-from booking.services.catalogue import MAX_ID
 from booking.services.clock import now
 from booking.services.errors import Conflict, Forbidden, InvalidInput
 from booking.services.transaction import ResourceBusy
 from booking.services.violations import BookingRefused
 from booking.web.bookings import when
 from booking.web.catalogue import LABELS, acting_user, page_number
+from booking.web.forms import Form
 
 bp = Blueprint("approvals", __name__, url_prefix="/manage")
 
@@ -69,9 +70,18 @@ def _back_to_queue():
     return redirect(url_for("approvals.queue", page=page if page and page > 1 else None))
 
 
+class DecisionForm(Form):
+    reason = StringField()
+
+
 def _reason() -> str | None:
-    """The reason typed in the form; None (after saying why) when it is too long."""
-    reason = (request.form.get("reason") or "").strip()
+    """The reason typed in the form; None (after saying why) when it cannot be taken."""
+    form = DecisionForm()
+    if not form.validate():
+        for message in form.reason.errors:
+            flash(message, "error")
+        return None
+    reason = (form.reason.data or "").strip()
     if len(reason) > MAX_REASON:
         flash(_("The reason is too long: at most %(num)d characters.", num=MAX_REASON), "error")
         return None
@@ -101,7 +111,7 @@ def _flash_undecided(error: Exception, described: dict[str, str]) -> None:
         )
 
 
-@bp.post(f"/approvals/<int(max={MAX_ID}):booking_id>/approve")
+@bp.post("/approvals/<id:booking_id>/approve")
 @login_required
 def approve(booking_id: int):
     user = acting_user()
@@ -133,7 +143,7 @@ def approve(booking_id: int):
     return _back_to_queue()
 
 
-@bp.post(f"/approvals/<int(max={MAX_ID}):booking_id>/reject")
+@bp.post("/approvals/<id:booking_id>/reject")
 @login_required
 def reject(booking_id: int):
     user = acting_user()
@@ -190,7 +200,7 @@ def _month_or_none():
         return None
 
 
-@bp.get(f"/statements/organisations/<int(max={MAX_ID}):organisation_id>.csv")
+@bp.get("/statements/organisations/<id:organisation_id>.csv")
 @login_required
 def organisation_statement(organisation_id: int):
     month = _month_or_none()
@@ -201,7 +211,7 @@ def organisation_statement(organisation_id: int):
     )
 
 
-@bp.get(f"/statements/resources/<int(max={MAX_ID}):resource_id>.csv")
+@bp.get("/statements/resources/<id:resource_id>.csv")
 @login_required
 def resource_statement(resource_id: int):
     month = _month_or_none()

@@ -16,7 +16,6 @@ from flask_babel import format_currency, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 from wtforms import (
@@ -63,7 +62,7 @@ from booking.services.booking import (
     get_booking,
     update_booking,
 )
-from booking.services.catalogue import FIRST_YEAR, LAST_YEAR, MAX_ID
+from booking.services.catalogue import FIRST_YEAR, LAST_YEAR
 from booking.services.clock import now
 from booking.services.errors import Conflict, InvalidInput
 from booking.services.permissions import can_manage_resource, visible_resources_clause
@@ -71,6 +70,7 @@ from booking.services.timeutil import wall_clock_to_utc
 from booking.services.transaction import ResourceBusy
 from booking.services.violations import BookingRefused, Violation
 from booking.web.catalogue import LABELS, acting_user, page_number
+from booking.web.forms import Form
 
 bp = Blueprint("bookings", __name__)
 
@@ -172,7 +172,7 @@ class _RequiredWhenRepeating:
             raise StopValidation(self.message)
 
 
-class _BookingFields(FlaskForm):
+class _BookingFields(Form):
     """What a booking and a change of it have in common; times are the resource's wall clock."""
 
     date = DateField(
@@ -267,7 +267,10 @@ class BookingForm(_BookingFields):
     )
 
     def validate_until(self, field):
-        if self.repeat.data != "none" and self.date.data and field.data < self.date.data:
+        # field.data is None when the text was no date (that error is already on the field).
+        if self.repeat.data == "none" or self.date.data is None or field.data is None:
+            return
+        if field.data < self.date.data:
             raise ValidationError(_("The last day must not be before the first."))
 
 
@@ -484,7 +487,7 @@ def _flash_outcome(outcome: BookingOutcome, resource: Resource) -> None:
         )
 
 
-@bp.route(f"/resources/<int(max={MAX_ID}):resource_id>/book", methods=["GET", "POST"])
+@bp.route("/resources/<id:resource_id>/book", methods=["GET", "POST"])
 @login_required
 def new(resource_id: int):
     user = acting_user()
@@ -698,7 +701,7 @@ def _monday_of(text: str | None, today: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-@bp.get(f"/resources/<int(max={MAX_ID}):resource_id>/week")
+@bp.get("/resources/<id:resource_id>/week")
 @login_required
 def week(resource_id: int):
     user = acting_user()
@@ -799,7 +802,7 @@ def _change(form: ChangeForm, booking: Booking, resource: Resource) -> BookingCh
     return BookingChange(start=start, end=end, quantity=quantity, **texts)
 
 
-@bp.route(f"/bookings/<int(max={MAX_ID}):booking_id>", methods=["GET", "POST"])
+@bp.route("/bookings/<id:booking_id>", methods=["GET", "POST"])
 @login_required
 def detail(booking_id: int):
     user = acting_user()
@@ -845,7 +848,7 @@ def detail(booking_id: int):
     ), status
 
 
-@bp.post(f"/bookings/<int(max={MAX_ID}):booking_id>/cancel")
+@bp.post("/bookings/<id:booking_id>/cancel")
 @login_required
 def cancel(booking_id: int):
     try:
@@ -862,7 +865,7 @@ def cancel(booking_id: int):
 # --- Finding a free slot ------------------------------------------------------------------------
 
 
-class FindForm(FlaskForm):
+class FindForm(Form):
     class Meta:
         csrf = False  # a search (GET) changes nothing
 
@@ -890,7 +893,8 @@ class FindForm(FlaskForm):
     )
 
     def validate_end_date(self, field):
-        if self.start_date.data is None:
+        # field.data is None when the text was no date (that error is already on the field).
+        if self.start_date.data is None or field.data is None:
             return
         if field.data < self.start_date.data:
             raise ValidationError(_("The last day must not be before the first."))

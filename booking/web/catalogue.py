@@ -181,7 +181,7 @@ def index():
     )
 
 
-@bp.get("/resources/<int:resource_id>")
+@bp.get("/resources/<id:resource_id>")
 def resource(resource_id: int):
     user = acting_user()
     found = catalogue.get_resource(user, resource_id)

@@ -19,7 +19,6 @@ from booking.extensions import db
 from booking.models import Resource, User
 from booking.services import calendar
 from booking.services.booking import get_booking
-from booking.services.catalogue import MAX_ID
 from booking.services.clock import now
 from booking.services.errors import NotFound
 from booking.web.catalogue import acting_user
@@ -79,7 +78,7 @@ def personal(token: str):
     return ics_response(feed.body, feed.last_modified)
 
 
-@bp.get(f"/resources/<int(max={MAX_ID}):resource_id>.ics")
+@bp.get("/resources/<id:resource_id>.ics")
 def resource(resource_id: int):
     user = _feed_user(request.args.get("token", ""))
     with _in_language_of(user):
@@ -87,7 +86,7 @@ def resource(resource_id: int):
     return ics_response(feed.body, feed.last_modified)
 
 
-@bp.get(f"/bookings/<int(max={MAX_ID}):booking_id>.ics")
+@bp.get("/bookings/<id:booking_id>.ics")
 @login_required
 def booking(booking_id: int):
     """ "Add to calendar": one booking as a file to open in a calendar application."""

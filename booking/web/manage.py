@@ -41,6 +41,7 @@ from booking.services import resources as resource_service
 from booking.services.clock import now
 from booking.services.errors import Forbidden, InvalidInput
 from booking.web.catalogue import LABELS, acting_user, page_number
+from booking.web.forms import Form
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -88,7 +89,7 @@ def _rate_field(category: str) -> DecimalField:
     )
 
 
-class ResourceForm(FlaskForm):
+class ResourceForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=_choices("kind", KINDS))
     organisation_id = SelectField(_l("Organisation"), coerce=int)
@@ -282,7 +283,7 @@ def new_resource():
     return render_template("manage/resource_form.html", form=form, resource=None)
 
 
-@bp.route("/resources/<int:resource_id>/edit", methods=["GET", "POST"])
+@bp.route("/resources/<id:resource_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_resource(resource_id: int):
     user = acting_user()
@@ -314,10 +315,10 @@ def edit_resource(resource_id: int):
 
 # --- Opening hours -----------------------------------------------------------------------------
 
-_RANGE = re.compile(r"^(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})$")
+_RANGE = re.compile(r"^([0-9]{1,2}:[0-9]{2})\s*[-–]\s*([0-9]{1,2}:[0-9]{2})$")
 
 
-class OpeningHoursForm(FlaskForm):
+class OpeningHoursForm(Form):
     mon = StringField(LABELS["weekday"]["mon"])
     tue = StringField(LABELS["weekday"]["tue"])
     wed = StringField(LABELS["weekday"]["wed"])
@@ -343,7 +344,7 @@ def _parse_day(field: StringField) -> list[list[str]] | None:
     return ranges
 
 
-@bp.route("/resources/<int:resource_id>/opening-hours", methods=["GET", "POST"])
+@bp.route("/resources/<id:resource_id>/opening-hours", methods=["GET", "POST"])
 @login_required
 def opening_hours(resource_id: int):
     user = acting_user()
@@ -368,7 +369,7 @@ def opening_hours(resource_id: int):
 # --- Blackouts ---------------------------------------------------------------------------------
 
 
-class BlackoutForm(FlaskForm):
+class BlackoutForm(Form):
     start = DateTimeLocalField(_l("From"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
     end = DateTimeLocalField(_l("Until"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
     reason = StringField(
@@ -378,7 +379,7 @@ class BlackoutForm(FlaskForm):
     )
 
 
-@bp.route("/resources/<int:resource_id>/blackouts", methods=["GET", "POST"])
+@bp.route("/resources/<id:resource_id>/blackouts", methods=["GET", "POST"])
 @login_required
 def blackouts(resource_id: int):
     user = acting_user()
@@ -423,7 +424,7 @@ def blackouts(resource_id: int):
     )
 
 
-@bp.post("/blackouts/<int:blackout_id>/delete")
+@bp.post("/blackouts/<id:blackout_id>/delete")
 @login_required
 def delete_blackout(blackout_id: int):
     resource_id = blackout_service.delete_blackout(acting_user(), blackout_id)
@@ -479,14 +480,14 @@ def close_on_holiday(opening_id: int):
 # --- Qualifications ----------------------------------------------------------------------------
 
 
-class QualificationForm(FlaskForm):
+class QualificationForm(Form):
     email = EmailField(_l("Email of the trained person"), validators=[DataRequired()])
     expires_on = DateField(
         _l("Valid until"), validators=[Optional()], description=_l("Empty: no expiry.")
     )
 
 
-@bp.route("/resources/<int:resource_id>/qualifications", methods=["GET", "POST"])
+@bp.route("/resources/<id:resource_id>/qualifications", methods=["GET", "POST"])
 @login_required
 def qualifications(resource_id: int):
     user = acting_user()
@@ -515,7 +516,7 @@ def qualifications(resource_id: int):
     )
 
 
-@bp.post("/qualifications/<int:qualification_id>/revoke")
+@bp.post("/qualifications/<id:qualification_id>/revoke")
 @login_required
 def revoke_qualification(qualification_id: int):
     resource_id = qualification_service.revoke_qualification(acting_user(), qualification_id)

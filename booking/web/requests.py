@@ -7,11 +7,10 @@ what is allowed and valid. The services' messages are English and translated her
 
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -34,7 +33,6 @@ from booking.database import page_of
 from booking.extensions import db
 from booking.models import Resource, TrialRequest
 from booking.services import catalogue, training, trials
-from booking.services.catalogue import MAX_ID
 from booking.services.clock import now
 from booking.services.errors import Conflict, InvalidInput
 from booking.services.permissions import can_manage_resource
@@ -42,6 +40,7 @@ from booking.services.transaction import ResourceBusy
 from booking.services.violations import BookingRefused
 from booking.web.bookings import in_bookable_years
 from booking.web.catalogue import acting_user, local_span, page_number
+from booking.web.forms import Form
 from booking.web.manage import errors_on_form
 
 bp = Blueprint("requests", __name__)
@@ -109,7 +108,7 @@ def _at_resource(resource: Resource, form_field: Field, moment: datetime) -> dat
 # --- Asking for a trial -------------------------------------------------------------------------
 
 
-class TrialForm(FlaskForm):
+class TrialForm(Form):
     earliest = DateTimeLocalField(
         _l("Earliest start"),
         format="%Y-%m-%dT%H:%M",
@@ -182,7 +181,7 @@ def _default_window(form: TrialForm, resource: Resource, moment: datetime) -> No
     form.latest.data = datetime.combine(today + timedelta(days=7), time(18))
 
 
-@bp.route(f"/resources/<int(max={MAX_ID}):resource_id>/trial", methods=["GET", "POST"])
+@bp.route("/resources/<id:resource_id>/trial", methods=["GET", "POST"])
 @login_required
 def new_trial(resource_id: int):
     user = acting_user()
@@ -263,7 +262,7 @@ def manage_trials():
 # --- One request --------------------------------------------------------------------------------
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(Form):
     # A slot chosen among those offered, as an ISO instant; otherwise the typed date and time.
     slot = HiddenField()
     date = DateField(_l("Date"), validators=[Optional(), in_bookable_years])
@@ -277,7 +276,7 @@ class ScheduleForm(FlaskForm):
         return valid
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     reason = TextAreaField(
         _l("Reason"),
         validators=[
@@ -315,7 +314,7 @@ def _render_trial(
     ), status
 
 
-@bp.get(f"/trials/<int(max={MAX_ID}):trial_id>")
+@bp.get("/trials/<id:trial_id>")
 @login_required
 def trial(trial_id: int):
     return _render_trial(trials.get_trial(acting_user(), trial_id))
@@ -334,7 +333,7 @@ def _chosen_start(form: ScheduleForm, resource: Resource) -> datetime | None:
     return _at_resource(resource, form.start, datetime.combine(form.date.data, form.start.data))
 
 
-@bp.post(f"/trials/<int(max={MAX_ID}):trial_id>/schedule")
+@bp.post("/trials/<id:trial_id>/schedule")
 @login_required
 def schedule_trial(trial_id: int):
     user = acting_user()
@@ -366,7 +365,7 @@ def schedule_trial(trial_id: int):
     return _render_trial(trial, schedule_form=form, refusal=refusal, status=status)
 
 
-@bp.post(f"/trials/<int(max={MAX_ID}):trial_id>/decline")
+@bp.post("/trials/<id:trial_id>/decline")
 @login_required
 def decline_trial(trial_id: int):
     user = acting_user()
@@ -387,7 +386,7 @@ def decline_trial(trial_id: int):
     return _render_trial(trial, decline_form=form, status=422)
 
 
-@bp.post(f"/trials/<int(max={MAX_ID}):trial_id>/withdraw")
+@bp.post("/trials/<id:trial_id>/withdraw")
 @login_required
 def withdraw_trial(trial_id: int):
     try:
@@ -402,13 +401,20 @@ def withdraw_trial(trial_id: int):
 # --- Training -----------------------------------------------------------------------------------
 
 
-@bp.post(f"/resources/<int(max={MAX_ID}):resource_id>/training")
+class TrainingRequestForm(Form):
+    message = StringField()
+
+
+@bp.post("/resources/<id:resource_id>/training")
 @login_required
 def ask_training(resource_id: int):
+    form = TrainingRequestForm()
+    if not form.validate():
+        for message in form.message.errors:
+            flash(message, "error")
+        return redirect(url_for("catalogue.resource", resource_id=resource_id))
     try:
-        training.request_training(
-            acting_user(), resource_id, request.form.get("message", ""), now=now()
-        )
+        training.request_training(acting_user(), resource_id, form.message.data or "", now=now())
     except (Conflict, InvalidInput, ResourceBusy) as error:
         flash(_(error.detail), "error")
     else:
@@ -416,7 +422,7 @@ def ask_training(resource_id: int):
     return redirect(url_for("catalogue.resource", resource_id=resource_id))
 
 
-class GrantForm(FlaskForm):
+class GrantForm(Form):
     expires_on = DateField(
         _l("Valid until"),
         validators=[Optional(), in_bookable_years],
@@ -439,7 +445,7 @@ def manage_training():
     )
 
 
-@bp.post(f"/manage/training/<int(max={MAX_ID}):request_id>/grant")
+@bp.post("/manage/training/<id:request_id>/grant")
 @login_required
 def grant_training(request_id: int):
     form = GrantForm()
@@ -468,7 +474,7 @@ def grant_training(request_id: int):
     return redirect(url_for("requests.manage_training"))
 
 
-@bp.post(f"/manage/training/<int(max={MAX_ID}):request_id>/decline")
+@bp.post("/manage/training/<id:request_id>/decline")
 @login_required
 def decline_training(request_id: int):
     try:
