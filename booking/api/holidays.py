@@ -4,6 +4,7 @@ services/holiday_openings.py."""
 from booking.api import bp
 from booking.api.auth import api_user, token_required
 from booking.api.openapi import (
+    ID_PARAMETER,
     PAGINATION_PARAMETERS,
     error_responses,
     json_body,
@@ -45,7 +46,7 @@ def opening_json(opening: HolidayOpening, resource: Resource) -> dict:
     }
 
 
-@bp.get("/resources/<int:id>/holidays")
+@bp.get("/resources/<id:id>/holidays")
 @token_required
 def list_holidays(id: int):
     asked = query_int("year", minimum=FIRST_YEAR, maximum=LAST_YEAR)
@@ -53,14 +54,14 @@ def list_holidays(id: int):
     return {"year": year, "items": [holiday_json(day) for day in days]}
 
 
-@bp.get("/resources/<int:id>/holiday-openings")
+@bp.get("/resources/<id:id>/holiday-openings")
 @token_required
 def list_holiday_openings(id: int):
     resource, query = service.openings_query(api_user(), id)
     return paginated(query, lambda opening: opening_json(opening, resource))
 
 
-@bp.post("/resources/<int:id>/holiday-openings")
+@bp.post("/resources/<id:id>/holiday-openings")
 @token_required
 def open_on_holiday(id: int):
     body = json_object()
@@ -73,7 +74,7 @@ def open_on_holiday(id: int):
     return opening_json(opening, resource), 201 if created else 200
 
 
-@bp.delete("/holiday-openings/<int:id>")
+@bp.delete("/holiday-openings/<id:id>")
 @token_required
 def close_on_holiday(id: int):
     service.close_on_holiday(api_user(), id, now=now())
@@ -82,12 +83,11 @@ def close_on_holiday(id: int):
 
 # --- OpenAPI -----------------------------------------------------------------------------------
 
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _DATE = {"type": "string", "format": "date", "example": "2026-12-26"}
 
 OPENAPI_PATHS = {
     "/resources/{id}/holidays": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "The public holidays of a year at the resource (who may see it)",
             "description": "National holidays and the patron saint's day of the resource's "
@@ -119,7 +119,7 @@ OPENAPI_PATHS = {
         },
     },
     "/resources/{id}/holiday-openings": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "get": {
             "summary": "The holidays the resource is opened on (managers)",
             "tags": ["catalogue", "holidays"],
@@ -147,7 +147,7 @@ OPENAPI_PATHS = {
         },
     },
     "/holiday-openings/{id}": {
-        "parameters": [_ID],
+        "parameters": [ID_PARAMETER],
         "delete": {
             "summary": "Close the resource again on that holiday (managers of the resource)",
             "description": "Bookings already made for the day stay.",

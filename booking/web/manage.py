@@ -453,7 +453,7 @@ def _back_to_holidays(resource_id: int):
     return redirect(target + "#holidays")
 
 
-@bp.post("/resources/<int:resource_id>/holidays/<day>/open")
+@bp.post("/resources/<id:resource_id>/holidays/<day>/open")
 @login_required
 def open_on_holiday(resource_id: int, day: str):
     try:
@@ -469,7 +469,7 @@ def open_on_holiday(resource_id: int, day: str):
     return _back_to_holidays(resource_id)
 
 
-@bp.post("/holiday-openings/<int:opening_id>/close")
+@bp.post("/holiday-openings/<id:opening_id>/close")
 @login_required
 def close_on_holiday(opening_id: int):
     resource_id = holiday_service.close_on_holiday(acting_user(), opening_id, now=now())
