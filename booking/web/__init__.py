@@ -1,5 +1,6 @@
 """The pages: one blueprint per area, thin views over the services."""
 
+import secrets
 from importlib import import_module
 
 from flask import Flask
@@ -14,10 +15,11 @@ AREAS = ("auth", "catalogue", "manage", "admin", "bookings", "approvals", "reque
 
 @login_manager.user_loader
 def _load_user(login_id: str) -> User | None:
-    """The user of a session, unless their password changed since it began (User.get_id)."""
-    user_id, _, fingerprint = login_id.partition(":")
+    """The user of a session or remember-me cookie, unless their logins were ended since it began
+    (User.login_secret: logout, a password change or reset, deactivation)."""
+    user_id, _, secret = login_id.partition(":")
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or fingerprint != user.login_fingerprint:
+    if user is None or not secrets.compare_digest(secret.encode(), user.login_secret.encode()):
         return None
     return user
 
