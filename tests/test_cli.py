@@ -181,3 +181,10 @@ def test_seed_demo_if_empty_loads_after_create_admin(cli, frozen_now):
     result = cli("seed-demo", "--if-empty")
     assert result.exit_code == 0, result.output
     assert _count(Resource) >= 32
+
+
+def test_create_admin_refuses_a_common_password(cli):
+    result = cli("create-admin", "--email", "root@example.org", "--password", "password123")
+    assert result.exit_code != 0
+    assert "too common or too easy to guess" in result.output
+    assert _user("root@example.org") is None

@@ -22,7 +22,14 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from booking.database import page_of
 from booking.extensions import db
@@ -86,8 +93,9 @@ class UserForm(FlaskForm):
     network_admin = BooleanField(_l("Network admin: manages the whole network"))
     active = BooleanField(_l("Active: may log in"), default=True)
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
-    # The password policy is the service's (services/passwords.py), which says what is wrong.
-    password = PasswordField(_l("New password"), validators=[Optional()])
+    # The password policy is the service's (services/passwords.py), which says what is wrong;
+    # a password of spaces is not "no password" and reaches it.
+    password = PasswordField(_l("New password"), validators=[Optional(strip_whitespace=False)])
 
 
 class EditUserForm(UserForm):
@@ -99,7 +107,7 @@ class EditUserForm(UserForm):
 
 
 class NewUserForm(UserForm):
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[InputRequired()])
 
 
 @dataclass

@@ -19,7 +19,7 @@ from flask_login import current_user, login_remembered, login_required, login_us
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from booking.i18n import LANGUAGES
 from booking.services import accounts, logins, notify, password_reset, passwords
@@ -48,12 +48,13 @@ class ProfileForm(FlaskForm):
 
 
 class NewPasswordForm(FlaskForm):
-    # The password policy is the service's (services/passwords.py), which says what is wrong.
-    new_password = PasswordField(_l("New password"), validators=[DataRequired()])
+    # The password policy is the service's (services/passwords.py), which says what is wrong:
+    # InputRequired, unlike DataRequired, lets a password of spaces reach it.
+    new_password = PasswordField(_l("New password"), validators=[InputRequired()])
     confirm_password = PasswordField(
         _l("Repeat the new password"),
         validators=[
-            DataRequired(),
+            InputRequired(),
             EqualTo("new_password", message=_l("The two new passwords differ.")),
         ],
     )
