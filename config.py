@@ -5,6 +5,7 @@
 """
 
 import os
+from datetime import timedelta
 
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
 
@@ -42,10 +43,23 @@ class Config:
     # API takes and any form of the pages. A future upload form raises it for its own request
     # (Flask's request.max_content_length) rather than for every request.
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # "Keep me logged in": the remember-me cookie (Flask-Login), ended with every other login
+    # of the user on logout, password change or reset, and deactivation.
+    REMEMBER_COOKIE_DURATION = timedelta(
+        days=float(os.environ.get("REMEMBER_COOKIE_DURATION_DAYS", "14"))
+    )
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Login throttling (services/logins.py): this many failures for one account or from one
+    # address within the window make their logins wait until the window has passed.
+    LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+    LOGIN_FAILURE_WINDOW_MINUTES = float(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+    PASSWORD_RESET_LINK_MINUTES = float(os.environ.get("PASSWORD_RESET_LINK_MINUTES", "60"))
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
 
     @classmethod

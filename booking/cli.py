@@ -17,10 +17,9 @@ from booking.extensions import db
 from booking.jobs.scheduler import run_forever
 from booking.models import Organisation, Resource, User
 from booking.reference import ensure_coordinator
-from booking.services import clock
+from booking.services import clock, passwords
 from booking.services.accounts import (
-    MAX_PASSWORD_LENGTH,
-    MIN_PASSWORD_LENGTH,
+    end_sessions,
     hash_password,
     normalise_email,
     revoke_api_tokens,
@@ -40,11 +39,10 @@ def _network_admin(
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as error:
         raise click.BadParameter(str(error), param_hint="--email") from None
-    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise click.BadParameter(
-            f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long",
-            param_hint="--password",
-        )
+    # The one password policy of every door (services/passwords.py).
+    problem = passwords.problem(password, (email, name or ""))
+    if problem is not None:
+        raise click.BadParameter(problem, param_hint="--password")
     if name is not None and not 0 < len(name.strip()) <= 200:
         raise click.BadParameter("must be 1 to 200 characters long", param_hint="--name")
 
@@ -74,8 +72,9 @@ def _network_admin(
             user.name = name.strip()
         if organisation_slug is not None:
             user.organisation = organisation
-        # A new password: whoever had the old one loses the tokens made with it (and, through
-        # the login fingerprint, their sessions), as on the profile page.
+        # A new password: whoever had the old one loses the tokens made with it and their
+        # logins, as after an admin's reset.
+        end_sessions(user)
         revoke_api_tokens(user, now=now)
     user.password_hash = hash_password(password)
     user.is_network_admin = True

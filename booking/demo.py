@@ -36,7 +36,7 @@ from booking.reference import ensure_coordinator, ensure_reference_data
 from booking.services.accounts import hash_password
 from booking.services.transaction import writing
 
-DEMO_PASSWORD = "demo-password"
+DEMO_PASSWORD = "demo-tecnopolo"
 DEMO_EMAIL_DOMAIN = "demo.example"
 
 # Provincial office codes of the revenue agency (digits 8-10 of a partita IVA).

@@ -1,5 +1,8 @@
 """Factories and helpers for the accounts, organisations and administration tests."""
 
+from flask import g
+from flask_babel import refresh
+
 from booking.models import Organisation, User
 from tests.factories import PASSWORD, make_user
 
@@ -25,3 +28,18 @@ def assert_problem(response, status: int) -> dict:
     body = response.get_json()
     assert body["status"] == status
     return body
+
+
+def fresh_requests(app):
+    """Each request of the test reads its own cookies and language, as in a new process: the
+    tests' application context outlives requests, and Flask-Login (the user) and Flask-Babel
+    (the locale) keep what they found in it. For tests where several clients take turns: a
+    fixture yields from it."""
+
+    def forget_the_last_request():
+        g.pop("_login_user", None)
+        refresh()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, forget_the_last_request)
+    yield
+    app.before_request_funcs[None].remove(forget_the_last_request)

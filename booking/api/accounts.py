@@ -18,13 +18,13 @@ from booking.api.openapi import (
     text,
 )
 from booking.api.pagination import paginated
-from booking.api.problems import ApiProblem
+from booking.api.problems import ApiProblem, problem_response
 from booking.api.schemas import instant, organisation_json, user_json
 from booking.api.validation import Fields, json_object, query_id
 from booking.models import Cluster
 from booking.models.network import ORGANISATION_TYPES
 from booking.models.people import LOCALES, ROLES
-from booking.services import accounts, organisations, tokens
+from booking.services import accounts, deactivation, logins, organisations, passwords, tokens
 from booking.services.calendar import personal_feed_url
 from booking.services.clock import now
 
@@ -35,7 +35,12 @@ def create_token():
     email = fields.string("email", required=True, max_length=254)
     password = _password(fields, "password", required=True)
     fields.done()
-    user = accounts.authenticate(email, password)
+    try:
+        user = logins.log_in(email, password, address=request.remote_addr, now=now())
+    except logins.LoginThrottled as throttled:
+        response = problem_response(429, "Too Many Requests", throttled.detail)
+        response.headers["Retry-After"] = str(throttled.retry_after)
+        return response
     if user is None:
         raise ApiProblem(401, "Unauthorized", "Wrong email or password.")
     lifetime = timedelta(hours=current_app.config["API_TOKEN_LIFETIME_HOURS"])
@@ -141,7 +146,13 @@ def update_user(user_id: int):
     accounts.require_user_admin(api_user())
     accounts.get_user(api_user(), user_id)
     values = _user_fields(json_object(), creating=False)
-    return user_json(accounts.update_user(api_user(), user_id, **values))
+    change = accounts.update_user(
+        api_user(), user_id, **values, deactivation_reason=deactivation.DEFAULT_REASON, now=now()
+    )
+    body = user_json(change.user)
+    if change.ended is not None:
+        body["cancelled"] = change.ended.counts()
+    return body
 
 
 def _cluster_json(cluster: Cluster) -> dict:
@@ -167,8 +178,8 @@ def _password(fields: Fields, name: str, *, required: bool = False) -> str | Non
     if not isinstance(value, str) or not value:
         fields.error(name, "must be a non-empty string")
         return None
-    if len(value) > accounts.MAX_PASSWORD_LENGTH:
-        fields.error(name, f"must be at most {accounts.MAX_PASSWORD_LENGTH} characters")
+    if len(value) > passwords.MAX_LENGTH:
+        fields.error(name, f"must be at most {passwords.MAX_LENGTH} characters")
         return None
     return value
 
@@ -263,10 +274,25 @@ OPENAPI_PATHS = {
             "summary": "Get a bearer token",
             "security": [],
             "tags": ["accounts"],
+            "description": f"After {logins.DEFAULT_LIMIT} failed logins within "
+            f"{logins.DEFAULT_WINDOW_MINUTES} minutes (LOGIN_FAILURE_LIMIT, "
+            "LOGIN_FAILURE_WINDOW_MINUTES) for one account or from one address, across every "
+            "server process, the answer is 429 with `Retry-After` (seconds) until the window has "
+            "passed, whatever the password, the right one included.",
             "requestBody": {"required": True, "content": _json("Credentials")},
             "responses": {
                 "201": _ok("A new token; keep it secret", "Token"),
                 **_refs("BadRequest", "Unauthorized", "InvalidInput"),
+                "429": {
+                    "description": "Too many failed logins for the account or from the address",
+                    "headers": {
+                        "Retry-After": {
+                            "description": "Seconds until logins are accepted again",
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
+                    },
+                    "content": _PROBLEM,
+                },
             },
         }
     },
@@ -407,11 +433,19 @@ OPENAPI_PATHS = {
             "summary": "Change an account that the caller administers",
             "description": "Only network admins change `organisation_id`, grant or withdraw "
             "`network_admin` and change network admins' accounts. Nobody deactivates their own "
-            "account, and the last active network admin keeps the role (422).",
+            "account, and the last active network admin keeps the role (422).\n\n"
+            "A new `password` ends every login of the user (sessions and remember-me, on every "
+            "device) and revokes their API tokens. `active: false` does the same and, in the same "
+            "transaction, cancels the user's pending and confirmed bookings that have not ended "
+            "(the managers get the cancellation mails, with the reason \"The requester's account "
+            'has been deactivated."), withdraws their open trial requests and closes their open '
+            "training requests; the answer then counts them in `cancelled`. There is no flag to "
+            "keep them: a deactivated account cannot use what it booked, and it would only block "
+            "others.",
             "tags": ["accounts"],
             "requestBody": {"required": True, "content": _json("UserPatch")},
             "responses": {
-                "200": _ok("The account", "User"),
+                "200": _ok("The account", "UserChanged"),
                 **_refs("BadRequest", "Unauthorized", "Forbidden", "NotFound"),
                 **_taken("The email is"),
                 **_refs("InvalidInput"),
@@ -451,9 +485,13 @@ _USER_WRITE = {
         "type": "string",
         "format": "password",
         "writeOnly": True,
-        "minLength": accounts.MIN_PASSWORD_LENGTH,
-        "maxLength": accounts.MAX_PASSWORD_LENGTH,
+        "minLength": passwords.MIN_LENGTH,
+        "maxLength": passwords.MAX_LENGTH,
         "pattern": NO_NUL,
+        "description": f"At least {passwords.MIN_LENGTH} characters and not a common or easily "
+        "guessed password (checked with zxcvbn against breached-password lists, common words and "
+        "the account's email and name); 422 otherwise. Setting it ends the user's logins and "
+        "revokes their API tokens.",
     },
     "organisation_id": ID,
     "roles": _ROLES,
@@ -471,7 +509,7 @@ OPENAPI_SCHEMAS = {
             "password": {
                 "type": "string",
                 "minLength": 1,
-                "maxLength": accounts.MAX_PASSWORD_LENGTH,
+                "maxLength": passwords.MAX_LENGTH,
                 "pattern": NO_NUL,
             },
         },
@@ -494,6 +532,26 @@ OPENAPI_SCHEMAS = {
             "active": {"type": "boolean"},
             "locale": {"type": "string", "enum": list(LOCALES), "nullable": True},
         },
+    },
+    "UserChanged": {
+        "allOf": [
+            {"$ref": "#/components/schemas/User"},
+            {
+                "type": "object",
+                "properties": {
+                    "cancelled": {
+                        "type": "object",
+                        "description": "Only when this request deactivated the account: what "
+                        "the deactivation cancelled",
+                        "properties": {
+                            "bookings": {"type": "integer"},
+                            "trial_requests": {"type": "integer"},
+                            "training_requests": {"type": "integer"},
+                        },
+                    }
+                },
+            },
+        ]
     },
     "UserCreate": {
         "type": "object",

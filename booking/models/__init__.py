@@ -3,7 +3,7 @@
 from booking.models.bookings import Booking, BookingAudit, BookingSeries
 from booking.models.network import Cluster, Organisation, ValueChain
 from booking.models.outbox import JobRun, OutboxMail
-from booking.models.people import ApiToken, Qualification, User
+from booking.models.people import ApiToken, LoginFailure, Qualification, User
 from booking.models.requests import TrainingRequest, TrialRequest
 from booking.models.resources import Blackout, HolidayOpening, OpeningHours, Resource
 
@@ -16,6 +16,7 @@ __all__ = [
     "Cluster",
     "HolidayOpening",
     "JobRun",
+    "LoginFailure",
     "OpeningHours",
     "Organisation",
     "OutboxMail",

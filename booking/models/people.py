@@ -1,10 +1,10 @@
 """People: user accounts, their API tokens, and their qualifications on resources."""
 
-import hashlib
+import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
@@ -40,6 +40,9 @@ class User(UserMixin, db.Model):
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Which mails the user wants, by kind (a kind not listed is sent).
     mail_preferences: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Carried in every session and remember-me cookie (get_id) and checked on every request:
+    # replacing it (services/accounts.py, end_sessions) ends every login of the user everywhere.
+    login_secret: Mapped[str] = mapped_column(String(32), default=lambda: new_login_secret())
 
     organisation: Mapped[Organisation] = relationship()
 
@@ -56,13 +59,37 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login: inactive accounts cannot log in
         return self.active
 
-    @property
-    def login_fingerprint(self) -> str:
-        """Changes with the password: a login made before a password change stops working."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
-
     def get_id(self) -> str:  # Flask-Login: what the session and the remember cookie hold
-        return f"{self.id}:{self.login_fingerprint}"
+        return f"{self.id}:{self.login_secret}"
+
+
+def new_login_secret() -> str:
+    return secrets.token_hex(16)
+
+
+class LoginFailure(db.Model):
+    """A login that failed, for the throttle (services/logins.py) and the admins' list.
+
+    The row is written before the password is checked and deleted when the password proves right,
+    so that attempts still being checked count as failures: parallel guesses cannot all pass the
+    count at once. `email` is what was typed (normalised), with `user_id` when it names an account.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_email_attempted_at", "email", "attempted_at"),
+        Index("ix_login_failures_address_attempted_at", "address", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    address: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    user: Mapped[User | None] = relationship()
 
 
 class ApiToken(db.Model):

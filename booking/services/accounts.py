@@ -5,9 +5,15 @@ organisation admins the accounts of their own organisation, except network admin
 the network_admin role. Members see only their own account; for an organisation admin, accounts
 of other organisations do not exist (NotFound), while members are refused the user directory
 outright (Forbidden).
+
+Every login of a user (sessions and remember-me cookies on every device) ends when they log out,
+change their password, have it reset, or are deactivated: end_sessions() replaces the login
+secret that each login carries (User.get_id). A new password set by anyone else than the user
+(an admin, a reset link) also revokes their API tokens, as does deactivation.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,14 +24,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking.extensions import db
 from booking.models import ApiToken, Organisation, User
-from booking.models.people import LOCALES, ROLES
+from booking.models.people import LOCALES, ROLES, new_login_secret
+from booking.services import deactivation, passwords
+from booking.services.deactivation import Commitments
 from booking.services.errors import Forbidden, InvalidInput, NotFound
 from booking.services.organisations import UNSET, AlreadyTaken
 from booking.services.permissions import administers_organisation
 from booking.services.transaction import flush_or_raise, writing
 
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_LENGTH = 1024
 # Compared against when the email is unknown, so both paths take the same time.
 _UNKNOWN_USER_HASH = generate_password_hash("unknown-user-placeholder")
 
@@ -91,6 +97,15 @@ def users_query(
     return query.order_by(User.name, User.id)
 
 
+@dataclass(frozen=True)
+class AccountChange:
+    """An account as update_user left it, and what its deactivation ended (None: not deactivated
+    by this change)."""
+
+    user: User
+    ended: Commitments | None = None
+
+
 def get_user(acting: User, user_id: int) -> User:
     """An account: one's own, or one that `acting` administers."""
     if user_id == acting.id:
@@ -130,7 +145,7 @@ def create_user(
     clean = {
         "email": _email(email, errors),
         "name": _name(name, errors),
-        "password_hash": _password_hash(password, "password", errors),
+        "password_hash": _password_hash(password, "password", errors, (email, name)),
         "locale": _locale(locale, errors),
         "active": bool(active),
     }
@@ -161,12 +176,19 @@ def update_user(
     locale: str | None = UNSET,
     password: str = UNSET,
     organisation_id: int = UNSET,
-) -> User:
+    deactivation_reason: str = "",
+    now: datetime,
+) -> AccountChange:
     """Change the given fields of an account that `acting` administers.
 
     Only network admins move accounts between organisations, grant or withdraw the
     network_admin role, and touch network admins' accounts. Nobody deactivates their own
     account, and the last active network admin keeps that role.
+
+    A new password ends the user's logins and revokes their API tokens. Deactivating ends their
+    logins, revokes their tokens and, in the same unit of work, cancels their upcoming bookings
+    and requests (services/deactivation.py), telling the managers `deactivation_reason` (a
+    default when empty).
     """
     user = get_user(acting, user_id)
     require_account_manager(acting, user)
@@ -178,7 +200,8 @@ def update_user(
     if name is not UNSET:
         clean["name"] = _name(name, errors)
     if password is not UNSET:
-        clean["password_hash"] = _password_hash(password, "password", errors)
+        related = (clean.get("email", user.email), clean.get("name", user.name))
+        clean["password_hash"] = _password_hash(password, "password", errors, related)
     if locale is not UNSET:
         clean["locale"] = _locale(locale, errors)
     if active is not UNSET:
@@ -205,10 +228,24 @@ def update_user(
     if "email" in clean:
         _raise_if_email_taken(clean["email"], user.id)
 
+    deactivating = user.active and not clean.get("active", True)
     for key, value in clean.items():
         setattr(user, key, value)
     _save()
-    return user
+    ended = None
+    if "password_hash" in clean or deactivating:
+        end_sessions(user)
+        revoke_api_tokens(user, now=now)
+    if deactivating:
+        ended = deactivation.end_commitments(acting, user, now=now, reason=deactivation_reason)
+    return AccountChange(user, ended)
+
+
+def commitments_to_end(acting: User, user_id: int, *, now: datetime) -> Commitments:
+    """What deactivating the account would cancel, for an admin who may deactivate it."""
+    user = get_user(acting, user_id)
+    require_account_manager(acting, user)
+    return deactivation.commitments_of(user, now=now)
 
 
 # One's own account
@@ -240,15 +277,42 @@ def set_language(user: User, locale: str | None) -> None:
 def change_password(user: User, current_password: str, new_password: str, *, now: datetime) -> int:
     """Change one's own password, proving the current one. Whoever knew the old one may have made
     API tokens or stayed logged in elsewhere: the live tokens are revoked (their number is
-    returned) and other sessions end (User.get_id changes with the password)."""
+    returned) and every login ends (the caller logs the user in again where they are)."""
     errors: dict[str, str] = {}
     if not check_password_hash(user.password_hash, current_password or ""):
         errors["current_password"] = "The current password is wrong."
-    new_hash = _password_hash(new_password, "new_password", errors)
+    new_hash = _password_hash(new_password, "new_password", errors, (user.email, user.name))
     if errors:
         raise InvalidInput(errors)
     user.password_hash = new_hash
+    end_sessions(user)
     return revoke_api_tokens(user, now=now)
+
+
+@writing()
+def set_new_password(user: User, password: str, *, now: datetime, field: str = "password") -> None:
+    """Give the user a new password without proving the old one (a reset link, `create-admin`):
+    every login ends and the API tokens are revoked. InvalidInput under `field` if the password
+    is refused."""
+    errors: dict[str, str] = {}
+    new_hash = _password_hash(password, field, errors, (user.email, user.name))
+    if errors:
+        raise InvalidInput(errors)
+    user.password_hash = new_hash
+    end_sessions(user)
+    revoke_api_tokens(user, now=now)
+
+
+@writing()
+def log_out_everywhere(user: User) -> None:
+    """End every login of the user, on every device (logging out)."""
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """End every session and remember-me login of the user, in the caller's transaction: each
+    carries the login secret (User.get_id), which is checked on every request."""
+    user.login_secret = new_login_secret()
 
 
 def revoke_api_tokens(user: User, *, now: datetime) -> int:
@@ -287,12 +351,12 @@ def _name(value: str, errors: dict) -> str:
     return name
 
 
-def _password_hash(value: str, field: str, errors: dict) -> str | None:
-    if len(value or "") < MIN_PASSWORD_LENGTH:
-        errors[field] = f"must be at least {MIN_PASSWORD_LENGTH} characters"
-        return None
-    if len(value) > MAX_PASSWORD_LENGTH:
-        errors[field] = f"must be at most {MAX_PASSWORD_LENGTH} characters"
+def _password_hash(value: str, field: str, errors: dict, related: Iterable[str]) -> str | None:
+    """The hash of a password that the policy accepts (services/passwords.py); `related` are the
+    account's email and name."""
+    problem = passwords.problem(value, related)
+    if problem is not None:
+        errors[field] = problem
         return None
     return hash_password(value)
 

@@ -374,6 +374,40 @@ def cancel_booking(actor: User, booking_id: int, *, now: datetime, reason: str =
     return booking
 
 
+def upcoming_bookings(requester_id: int, *, now: datetime) -> list[Booking]:
+    """The requester's pending and confirmed bookings that have not ended, in start order."""
+    return list(
+        db.session.execute(
+            select(Booking)
+            .where(
+                Booking.requester_id == requester_id,
+                Booking.status.in_(LIVE_STATUSES),
+                Booking.end_at > now,
+            )
+            .options(selectinload(Booking.resource))
+            .order_by(Booking.start_at, Booking.id)
+        ).scalars()
+    )
+
+
+def cancel_upcoming_bookings(
+    actor: User, requester_id: int, *, now: datetime, reason: str
+) -> list[Booking]:
+    """Cancel every upcoming booking of a requester whose account `actor` closes, in one unit of
+    work; the cancelled bookings. The caller has checked that `actor` administers the account
+    (services/accounts.py): that right, not one over the resources, lets them cancel. The
+    managers are mailed each cancellation as for any other."""
+    reason = decision_reason(reason)
+    resource_ids = {b.resource_id for b in upcoming_bookings(requester_id, now=now)}
+    # Every family locked at once, in the one order, before the bookings are read again.
+    with writing(families=resource_ids) as tx:
+        bookings = upcoming_bookings(requester_id, now=now)
+        for booking in bookings:
+            booking = lock_booking(tx, booking.id)
+            _cancel(actor, booking, now=now, reason=reason)
+    return bookings
+
+
 def _cancel(actor: User, booking: Booking, *, now: datetime, reason: str) -> None:
     if booking.status not in LIVE_STATUSES:
         raise Conflict(f"This booking is already {booking.status}.")

@@ -73,6 +73,8 @@ MAIL_KINDS = {
     "training_granted": _l("My training request is granted"),
     "training_declined": _l("My training request is declined"),
 }
+# Not a kind in MAIL_KINDS: nobody can turn off the mail they asked for.
+PASSWORD_RESET = "password_reset"
 DEFAULT_LOCALE = "en"
 # Where `make run` serves the site: the links' address when nothing else tells it.
 DEVELOPMENT_SITE = "http://127.0.0.1:5000"
@@ -782,3 +784,23 @@ def queue_training_declined(
         now,
         _training_mail("training_declined", request),
     )
+
+
+# --- Accounts -----------------------------------------------------------------------------------
+
+
+def password_reset_mail(recipient: User, token: str, minutes: int, now: datetime) -> OutboxMail:
+    """The mail with a link for choosing a new password, valid for `minutes`
+    (services/password_reset.py), rendered in the recipient's language; the caller adds it to the
+    session (or not: see there)."""
+    with force_locale(locale_of(recipient)):
+        return _render(
+            recipient,
+            PASSWORD_RESET,
+            "password_reset",
+            gettext("Choose a new password"),
+            now,
+            url=external_url("auth.reset_password", token=token),
+            forgot_url=external_url("auth.forgot_password"),
+            minutes=minutes,
+        )

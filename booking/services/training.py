@@ -189,3 +189,24 @@ def decline(manager: User, request_id: int, *, now: datetime) -> TrainingRequest
         _close(request, "declined", now)
         notify.queue_training_declined(request, manager, now)
     return request
+
+
+def open_requests_of(user: User) -> list[TrainingRequest]:
+    """The user's requests that await a decision, oldest first."""
+    return list(
+        db.session.execute(
+            select(TrainingRequest)
+            .where(TrainingRequest.user_id == user.id, TrainingRequest.status == "open")
+            .order_by(TrainingRequest.created_at, TrainingRequest.id)
+            .options(*_LOADING)
+        ).scalars()
+    )
+
+
+def close_open_requests(user: User, *, now: datetime) -> list[TrainingRequest]:
+    """Close the user's open requests as declined, in the caller's transaction, when their account
+    is closed (nobody is left to train; nobody is mailed); the requests closed."""
+    requests = open_requests_of(user)
+    for request in requests:
+        _close(request, "declined", now)
+    return requests

@@ -1,5 +1,6 @@
 """The pages: one blueprint per area, thin views over the services."""
 
+import secrets
 from importlib import import_module
 
 from flask import Flask, abort, request
@@ -16,11 +17,12 @@ AREAS = ("auth", "catalogue", "manage", "admin", "bookings", "approvals", "reque
 
 @login_manager.user_loader
 def _load_user(login_id: str) -> User | None:
-    """The user of a session, unless their password changed since it began (User.get_id)."""
-    written_id, _, fingerprint = login_id.partition(":")
+    """The user of a session or remember-me cookie, unless their logins were ended since it began
+    (User.login_secret: logout, a password change or reset, deactivation)."""
+    written_id, _, secret = login_id.partition(":")
     user_id = id_from_text(written_id)
     user = db.session.get(User, user_id) if user_id is not None else None
-    if user is None or fingerprint != user.login_fingerprint:
+    if user is None or not secrets.compare_digest(secret.encode(), user.login_secret.encode()):
         return None
     return user
 

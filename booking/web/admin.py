@@ -22,13 +22,20 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from booking.database import page_of
 from booking.extensions import db
 from booking.models import Organisation, User
 from booking.models.network import ORGANISATION_TYPES
-from booking.services import accounts, clock, vat
+from booking.services import accounts, clock, deactivation, logins, passwords, vat
 from booking.services import organisations as network
 from booking.services.catalogue import id_from_text
 from booking.services.errors import InvalidInput
@@ -88,23 +95,21 @@ class UserForm(Form):
     network_admin = BooleanField(_l("Network admin: manages the whole network"))
     active = BooleanField(_l("Active: may log in"), default=True)
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
-    password = PasswordField(
-        _l("New password"),
-        validators=[
-            Optional(),
-            Length(min=accounts.MIN_PASSWORD_LENGTH, max=accounts.MAX_PASSWORD_LENGTH),
-        ],
+    # The password policy is the service's (services/passwords.py), which says what is wrong;
+    # a password of spaces is not "no password" and reaches it.
+    password = PasswordField(_l("New password"), validators=[Optional(strip_whitespace=False)])
+
+
+class EditUserForm(UserForm):
+    # The confirmation step of a deactivation that cancels bookings and requests.
+    confirm_deactivation = BooleanField(_l("Cancel them and deactivate the account"))
+    deactivation_reason = StringField(
+        _l("Reason given to the managers"), validators=[Length(max=500)]
     )
 
 
 class NewUserForm(UserForm):
-    password = PasswordField(
-        _l("Password"),
-        validators=[
-            DataRequired(),
-            Length(min=accounts.MIN_PASSWORD_LENGTH, max=accounts.MAX_PASSWORD_LENGTH),
-        ],
-    )
+    password = PasswordField(_l("Password"), validators=[InputRequired()])
 
 
 @dataclass
@@ -280,12 +285,13 @@ def _user_values(form: UserForm) -> dict[str, Any]:
     return values
 
 
-def _render_user_form(form: UserForm, user: User | None):
+def _render_user_form(form: UserForm, user: User | None, commitments=None):
     return render_template(
         "admin/user_form.html",
         form=form,
         user=user,
-        min_password_length=accounts.MIN_PASSWORD_LENGTH,
+        min_password_length=passwords.MIN_LENGTH,
+        commitments=commitments,
     )
 
 
@@ -315,7 +321,7 @@ def edit_user(user_id: int):
     user = accounts.get_user(current_user, user_id)
     accounts.require_account_manager(current_user, user)
     form = _fit_user_form(
-        UserForm(
+        EditUserForm(
             data={
                 "email": user.email,
                 "name": user.name,
@@ -329,11 +335,57 @@ def edit_user(user_id: int):
         current_user,
     )
     if form.validate_on_submit():
+        if user.active and not form.active.data and not form.confirm_deactivation.data:
+            # Deactivating cancels the account's bookings and requests: show them first.
+            commitments = accounts.commitments_to_end(current_user, user_id, now=clock.now())
+            if commitments:
+                return _confirm_deactivation(form, user, commitments)
+        values = _user_values(form)
+        values["deactivation_reason"] = form.deactivation_reason.data or _(
+            deactivation.DEFAULT_REASON
+        )
         try:
-            accounts.update_user(current_user, user_id, **_user_values(form))
+            change = accounts.update_user(current_user, user_id, **values, now=clock.now())
         except (InvalidInput, AlreadyTaken) as error:
             _show_errors(form, error, USER_FORM_FIELDS)
         else:
             flash(_("The account of %(name)s has been saved.", name=user.name), "success")
+            if change.ended:
+                flash(_ended_message(change.ended), "info")
             return redirect(url_for("admin.users"))
     return _render_user_form(form, user)
+
+
+def _confirm_deactivation(form: EditUserForm, user: User, commitments):
+    """The edit form again, with what deactivating would cancel and a box to confirm it."""
+    form.deactivation_reason.data = form.deactivation_reason.data or _(deactivation.DEFAULT_REASON)
+    if form.password.data:
+        # A password field is never filled in again by the page.
+        form.password.errors = [_("Type the new password again to set it.")]
+    return _render_user_form(form, user, commitments)
+
+
+def _ended_message(ended) -> str:
+    counts = ended.counts()
+    return _(
+        "With the account: bookings cancelled: %(bookings)d; trial requests withdrawn: "
+        "%(trials)d; training requests closed: %(training)d. The managers are told.",
+        bookings=counts["bookings"],
+        trials=counts["trial_requests"],
+        training=counts["training_requests"],
+    )
+
+
+# Failed logins
+
+
+@bp.get("/failed-logins")
+@login_required
+def failed_logins():
+    query = logins.recent_failures(current_user)
+    return render_template(
+        "admin/failed_logins.html",
+        page=_page(query),
+        limit=logins.limit(),
+        window_minutes=round(logins.window().total_seconds() / 60),
+    )

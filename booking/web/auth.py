@@ -1,8 +1,17 @@
-"""Logging in and out, choosing the language, and one's own profile."""
+"""Logging in and out, forgotten passwords, choosing the language, and one's own profile."""
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -10,10 +19,10 @@ from flask_login import current_user, login_remembered, login_required, login_us
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from booking.i18n import LANGUAGES
-from booking.services import accounts, notify
+from booking.services import accounts, logins, notify, password_reset, passwords
 from booking.services.clock import now
 from booking.services.errors import InvalidInput
 from booking.web.forms import Form
@@ -39,22 +48,25 @@ class ProfileForm(Form):
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 
-class PasswordForm(Form):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[
-            DataRequired(),
-            Length(min=accounts.MIN_PASSWORD_LENGTH, max=accounts.MAX_PASSWORD_LENGTH),
-        ],
-    )
+class NewPasswordForm(Form):
+    # The password policy is the service's (services/passwords.py), which says what is wrong:
+    # InputRequired, unlike DataRequired, lets a password of spaces reach it.
+    new_password = PasswordField(_l("New password"), validators=[InputRequired()])
     confirm_password = PasswordField(
         _l("Repeat the new password"),
         validators=[
-            DataRequired(),
+            InputRequired(),
             EqualTo("new_password", message=_l("The two new passwords differ.")),
         ],
     )
+
+
+class PasswordForm(NewPasswordForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
 
 
 def show_errors(form: FlaskForm, error: InvalidInput, fields: dict[str, str] | None = None):
@@ -90,7 +102,12 @@ def login():
         return redirect(url_for("catalogue.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        try:
+            user = logins.log_in(
+                form.email.data, form.password.data, address=request.remote_addr, now=now()
+            )
+        except logins.LoginThrottled as throttled:
+            return _throttled(form, throttled.retry_after)
         if user is not None:
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
@@ -98,12 +115,72 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
+def _throttled(form: LoginForm, retry_after: int):
+    minutes = max(1, -(-retry_after // 60))
+    form.password.errors.append(
+        ngettext(
+            "Too many failed logins: try again in %(num)d minute.",
+            "Too many failed logins: try again in %(num)d minutes.",
+            minutes,
+        )
+    )
+    response = make_response(render_template("auth/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 @bp.post("/logout")
 @login_required
 def logout():
+    # Every login of the user ends, on every device, not only this browser's.
+    accounts.log_out_everywhere(current_user._get_current_object())
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("catalogue.index"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        password_reset.request_reset(form.email.data, now=now())
+        # The same answer for every address: nobody learns who has an account.
+        flash(
+            _(
+                "If an active account has this address, a mail with a link for choosing a new "
+                "password is on its way. The link works for %(minutes)s minutes.",
+                minutes=round(password_reset.link_lifetime().total_seconds() / 60),
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        password_reset.user_for_token(token, now=now())
+    except password_reset.InvalidResetLink as error:
+        flash(_(error.detail), "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            password_reset.reset_password(token, form.new_password.data, now=now())
+        except InvalidInput as error:
+            show_errors(form, error)
+        except password_reset.InvalidResetLink as error:
+            flash(_(error.detail), "error")
+            return redirect(url_for("auth.forgot_password"))
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+            flash(_("Your new password is set: log in with it."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template(
+        "auth/reset_password.html", form=form, min_password_length=passwords.MIN_LENGTH
+    )
 
 
 @bp.post("/language/<code>")
@@ -120,7 +197,7 @@ def _render_profile(profile_form: ProfileForm, password_form: PasswordForm):
         "auth/profile.html",
         profile_form=profile_form,
         password_form=password_form,
-        min_password_length=accounts.MIN_PASSWORD_LENGTH,
+        min_password_length=passwords.MIN_LENGTH,
         mail_kinds=notify.MAIL_KINDS,
         mail_wanted={kind for kind in notify.MAIL_KINDS if notify.wants(current_user, kind)},
     )
