@@ -36,6 +36,8 @@ class Config:
     # Links in mails and calendar feeds made outside a request (the scheduler) need the host.
     SERVER_NAME = os.environ.get("SERVER_NAME") or None
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    # How many reverse proxies in front of the app set X-Forwarded-* (booking/proxies.py).
+    TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "0")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # Sent only when set (booking/security_headers.py): production, which is served over HTTPS.

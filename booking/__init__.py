@@ -31,7 +31,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             f"sqlite:///{Path(app.instance_path) / 'booking.db'}"
         )
 
-    from booking import api, cli, errors, i18n, security_headers, web
+    from booking import api, cli, errors, i18n, proxies, security_headers, web
     from booking.database import configure_engine
     from booking.extensions import csrf, db, login_manager, migrate
 
@@ -47,4 +47,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     errors.register_error_handlers(app)
     security_headers.init_app(app)
+    proxies.init_app(app)
     return app
