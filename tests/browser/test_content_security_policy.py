@@ -7,7 +7,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from booking.services.calendar import replace_calendar_token
+from booking.services.calendar import replace_calendar_token, replace_resource_feed_token
 from tests.accounts_factories import make_network_admin
 from tests.booking_factories import WEEKDAYS_8_TO_18, book, rome
 from tests.browser.conftest import WAIT_SECONDS
@@ -119,15 +119,22 @@ def test_the_main_pages_raise_no_policy_violation_in_the_browser(app, live_serve
     assert violations == {}
 
 
-def test_the_apps_script_asks_before_replacing_the_calendar_address(app, live_server, browser):
+def test_the_apps_script_asks_before_replacing_either_calendar_secret(app, live_server, browser):
     user = make_user(name="Mario Rossi")
     replace_calendar_token(user)
+    replace_resource_feed_token(user)
     log_in(browser, live_server, user)
     browser.get(f"{live_server}/profile")
-    address = browser.find_element(By.ID, "calendar-feed-url").get_attribute("value")
-    browser.find_element(By.CSS_SELECTOR, "#calendar form[data-confirm] [type=submit]").click()
-
-    alert = WebDriverWait(browser, WAIT_SECONDS).until(ec.alert_is_present())
-    alert.dismiss()
-    assert browser.find_element(By.ID, "calendar-feed-url").get_attribute("value") == address
+    secrets = {
+        field: browser.find_element(By.ID, field).get_attribute("value")
+        for field in ("calendar-feed-url", "resource-feed-token")
+    }
+    buttons = browser.find_elements(By.CSS_SELECTOR, "#calendar form[data-confirm] [type=submit]")
+    assert len(buttons) == 2
+    for button in buttons:
+        button.click()
+        WebDriverWait(browser, WAIT_SECONDS).until(ec.alert_is_present()).dismiss()
+    assert {
+        field: browser.find_element(By.ID, field).get_attribute("value") for field in secrets
+    } == (secrets)
     assert policy_messages(browser) == []
