@@ -37,6 +37,8 @@ class Config:
     # Links in mails and calendar feeds made outside a request (the scheduler) need the host.
     SERVER_NAME = os.environ.get("SERVER_NAME") or None
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    # How many reverse proxies in front of the app set X-Forwarded-* (booking/proxies.py).
+    TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "0")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # Larger bodies are refused with 413 before they are read: 1 MiB is far above any JSON the
@@ -55,12 +57,16 @@ class Config:
     LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
     LOGIN_FAILURE_WINDOW_MINUTES = float(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
     PASSWORD_RESET_LINK_MINUTES = float(os.environ.get("PASSWORD_RESET_LINK_MINUTES", "60"))
+    # Sent only when set (booking/security_headers.py): production, which is served over HTTPS.
+    STRICT_TRANSPORT_SECURITY = None
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
+    # A year, the host and its subdomains (no preload: that is a commitment to make by hand).
+    STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
     @classmethod
     def check(cls) -> None:

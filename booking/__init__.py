@@ -31,7 +31,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             f"sqlite:///{Path(app.instance_path) / 'booking.db'}"
         )
 
-    from booking import api, cli, errors, i18n, web
+    from booking import api, cli, errors, i18n, proxies, security_headers, web
     from booking.database import configure_engine
     from booking.extensions import csrf, db, login_manager, migrate
     from booking.routing import IdConverter
@@ -48,4 +48,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     cli.init_app(app)
     errors.register_error_handlers(app)
+    security_headers.init_app(app)
+    proxies.init_app(app)
     return app

@@ -97,6 +97,7 @@ ROWS = [
     row("DELETE", "/tokens/current", USERS),
     row("GET", "/me", USERS),
     row("POST", "/me/calendar-token", USERS),
+    row("POST", "/me/resource-feed-token", USERS),
     row("GET", "/openapi.json", EVERYONE),
     row("GET", "/clusters", USERS),
     row("GET", "/organisations", USERS),

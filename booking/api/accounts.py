@@ -25,7 +25,7 @@ from booking.models import Cluster
 from booking.models.network import ORGANISATION_TYPES
 from booking.models.people import LOCALES, ROLES
 from booking.services import accounts, deactivation, logins, organisations, passwords, tokens
-from booking.services.calendar import personal_feed_url
+from booking.services.calendar import personal_feed_url, resource_feed_token
 from booking.services.clock import now
 
 
@@ -62,6 +62,7 @@ def me():
     return user_json(user) | {
         "organisation": organisation_json(user.organisation),
         "calendar_url": personal_feed_url(user),
+        "resource_feed_token": resource_feed_token(user),
     }
 
 
@@ -620,6 +621,14 @@ OPENAPI_SCHEMAS = {
                         "format": "uri",
                         "nullable": True,
                         "description": "The user's secret calendar feed; null until one is made",
+                    },
+                    "resource_feed_token": {
+                        "type": "string",
+                        "nullable": True,
+                        "description": "The secret of the user's resource feed links, "
+                        "/calendar/resources/{id}.ics?token=<it>, which opens resource feeds "
+                        "only (never calendar_url's feed, whose secret opens no resource feed); "
+                        "null until one is made (POST /me/resource-feed-token)",
                     },
                 },
             },

@@ -1,4 +1,5 @@
-"""One booking as an iCalendar event, and the address of one's own calendar feed."""
+"""One booking as an iCalendar event, the address of one's own calendar feed, and the secret of
+one's resource feed links."""
 
 from booking.api import bp
 from booking.api.auth import api_user, token_required
@@ -24,6 +25,12 @@ def replace_calendar_token():
     return {"calendar_url": url, "webcal_url": calendar.webcal(url)}, 201
 
 
+@bp.post("/me/resource-feed-token")
+@token_required
+def replace_resource_feed_token():
+    return {"resource_feed_token": calendar.replace_resource_feed_token(api_user())}, 201
+
+
 _ICS = {"text/calendar": {"schema": {"type": "string"}}}
 
 OPENAPI_PATHS: dict = {
@@ -46,8 +53,9 @@ OPENAPI_PATHS: dict = {
         "post": {
             "summary": "Make a new secret address for your personal calendar feed",
             "description": "The previous address, if any, stops working at once (404). The "
-            "current address is also `calendar_url` in GET /me. Resource feeds take the same "
-            "secret: /calendar/resources/{id}.ics?token=<secret>.",
+            "current address is also `calendar_url` in GET /me. It opens only the personal "
+            "feed; resource feeds take another secret (POST /me/resource-feed-token), which "
+            "this does not change.",
             "tags": ["calendar"],
             "responses": {
                 "201": {
@@ -62,6 +70,28 @@ OPENAPI_PATHS: dict = {
             },
         },
     },
+    "/me/resource-feed-token": {
+        "post": {
+            "summary": "Make a new secret for your resource feed links",
+            "description": "Resource feeds are /calendar/resources/{id}.ics?token=<secret>: any "
+            "resource you may see, other organisations' bookings only as busy. The previous "
+            "secret, if any, stops working at once (404); the personal feed (`calendar_url`) "
+            "is not changed, and its secret opens no resource feed. The current secret is also "
+            "`resource_feed_token` in GET /me.",
+            "tags": ["calendar"],
+            "responses": {
+                "201": {
+                    "description": "The new secret",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/ResourceFeedSecret"}
+                        }
+                    },
+                },
+                "401": {"$ref": "#/components/responses/Unauthorized"},
+            },
+        },
+    },
 }
 OPENAPI_SCHEMAS: dict = {
     "CalendarFeed": {
@@ -69,6 +99,15 @@ OPENAPI_SCHEMAS: dict = {
         "properties": {
             "calendar_url": {"type": "string", "format": "uri"},
             "webcal_url": {"type": "string", "description": "The same address as webcal://"},
+        },
+    },
+    "ResourceFeedSecret": {
+        "type": "object",
+        "properties": {
+            "resource_feed_token": {
+                "type": "string",
+                "description": "For /calendar/resources/{id}.ics?token=<it>",
+            },
         },
     },
 }

@@ -36,8 +36,11 @@ class User(UserMixin, db.Model):
     # None: follow the browser's language.
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # SHA-256 of the secret in the user's personal calendar feed URL; None until one is made.
+    # The random nonce (hex) of the secret in the user's personal feed address, and that of the
+    # secret in their resource feed links; each None until made. The secrets themselves are not
+    # stored: they are the nonce with an HMAC of it (services/calendar.py).
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    resource_feed_nonce: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Which mails the user wants, by kind (a kind not listed is sent).
     mail_preferences: Mapped[dict] = mapped_column(JSON, default=dict)
     # Carried in every session and remember-me cookie (get_id) and checked on every request:

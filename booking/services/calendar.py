@@ -6,11 +6,17 @@ Every occurrence of a series is its own event with its times in UTC: no TZID and
 which some clients misread; each client shows the instants in its own zone, so a weekly 09:00
 booking stays at 09:00 local across a change of summer time.
 
-Feed addresses carry a secret of the user's: `nonce + HMAC(SECRET_KEY, nonce)`. Only the random
-nonce is stored (in `users.calendar_token_hash`), so the database alone does not give anyone a
-feed address, while the application can still show the user their address on the profile page
-and in the API (`calendar_url`), which a stored hash of the secret alone would not allow.
-Replacing the nonce makes the old address unknown. Rotating SECRET_KEY changes every address.
+Feed addresses carry a secret of the user's: `nonce + HMAC(SECRET_KEY, purpose, nonce)`. Only the
+random nonce is stored on the user, so the database alone does not give anyone a feed address,
+while the application can still show the user their addresses on the profile page and in the API
+(`calendar_url`), which a stored hash of the secret alone would not allow. Replacing the nonce
+makes the old address unknown. Rotating SECRET_KEY changes every address.
+
+Each user has two such secrets, with a nonce and an HMAC purpose each: the personal one
+(`users.calendar_token_hash`) opens only their personal feed, and the resource one
+(`users.resource_feed_nonce`) opens only resource feeds (of any resource they may see, redacted
+as for them). A resource link passed on therefore never shows the user's own bookings, and
+replacing one secret leaves the other as it is.
 """
 
 import base64
@@ -76,34 +82,41 @@ _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{65}")
 # --- Feed tokens ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class FeedSecret:
+    """A kind of feed secret: the user's column that holds its nonce, and the purpose its MAC is
+    made for, so that a secret of one kind never passes for the other."""
+
+    column: str
+    purpose: bytes
+
+
+PERSONAL = FeedSecret("calendar_token_hash", b"calendar-feed")
+RESOURCES = FeedSecret("resource_feed_nonce", b"resource-feed")
+
+
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def _token_for(nonce: bytes) -> str:
+def _token_for(kind: FeedSecret, nonce: bytes) -> str:
     key = current_app.config["SECRET_KEY"].encode()
-    mac = hmac.new(key, b"calendar-feed\x00" + nonce, hashlib.sha256).digest()[:_MAC_BYTES]
+    mac = hmac.new(key, kind.purpose + b"\x00" + nonce, hashlib.sha256).digest()[:_MAC_BYTES]
     return _b64(nonce) + _b64(mac)
 
 
-@writing()
-def replace_calendar_token(user: User) -> str:
-    """Give `user` a new feed secret (256 random bits, plus a 128-bit MAC) and return it; the
-    previous one, if any, stops working."""
+def _replace(kind: FeedSecret, user: User) -> str:
     nonce = secrets.token_bytes(_NONCE_BYTES)
-    user.calendar_token_hash = nonce.hex()
-    return _token_for(nonce)
+    setattr(user, kind.column, nonce.hex())
+    return _token_for(kind, nonce)
 
 
-def calendar_token(user: User) -> str | None:
-    """The user's current feed secret, or None until they make one."""
-    if user.calendar_token_hash is None:
-        return None
-    return _token_for(bytes.fromhex(user.calendar_token_hash))
+def _current(kind: FeedSecret, user: User) -> str | None:
+    nonce = getattr(user, kind.column)
+    return None if nonce is None else _token_for(kind, bytes.fromhex(nonce))
 
 
-def user_for_calendar_token(secret: str) -> User | None:
-    """The active user whose feed secret this is; None for an unknown, replaced or forged one."""
+def _user_for(kind: FeedSecret, secret: str) -> User | None:
     if not isinstance(secret, str) or not _TOKEN_SHAPE.fullmatch(secret):
         return None
     try:
@@ -111,12 +124,49 @@ def user_for_calendar_token(secret: str) -> User | None:
     except (binascii.Error, ValueError):
         return None
     user = db.session.execute(
-        select(User).where(User.calendar_token_hash == nonce.hex())
+        select(User).where(getattr(User, kind.column) == nonce.hex())
     ).scalar_one_or_none()
     # The whole secret is compared, so that only its one canonical spelling works.
-    if user is None or not user.active or not hmac.compare_digest(secret, _token_for(nonce)):
+    if user is None or not user.active or not hmac.compare_digest(secret, _token_for(kind, nonce)):
         return None
     return user
+
+
+@writing()
+def replace_calendar_token(user: User) -> str:
+    """Give `user` a new secret for their personal feed (256 random bits, plus a 128-bit MAC) and
+    return it; the previous one, if any, stops working. Resource links are not touched."""
+    return _replace(PERSONAL, user)
+
+
+def calendar_token(user: User) -> str | None:
+    """The user's current personal feed secret, or None until they make one."""
+    return _current(PERSONAL, user)
+
+
+def user_for_calendar_token(secret: str) -> User | None:
+    """The active user whose personal feed secret this is; None for an unknown, replaced or
+    forged one, and for a resource feed secret."""
+    return _user_for(PERSONAL, secret)
+
+
+@writing()
+def replace_resource_feed_token(user: User) -> str:
+    """Give `user` a new secret for their resource feed links (as strong as the personal one)
+    and return it; every resource link made with the previous one stops working. The personal
+    feed is not touched."""
+    return _replace(RESOURCES, user)
+
+
+def resource_feed_token(user: User) -> str | None:
+    """The secret of the user's resource feed links, or None until they make one."""
+    return _current(RESOURCES, user)
+
+
+def user_for_resource_feed_token(secret: str) -> User | None:
+    """The active user whose resource feed secret this is; None for an unknown, replaced or
+    forged one, and for a personal feed secret."""
+    return _user_for(RESOURCES, secret)
 
 
 def personal_feed_url(user: User) -> str | None:
@@ -126,8 +176,9 @@ def personal_feed_url(user: User) -> str | None:
 
 
 def resource_feed_url(user: User, resource: Resource) -> str | None:
-    """The absolute address of a resource's feed as `user` sees it (None without a secret)."""
-    token = calendar_token(user)
+    """The absolute address of a resource's feed as `user` sees it, with their resource feed
+    secret (None until they make one)."""
+    token = resource_feed_token(user)
     if token is None:
         return None
     return url_for("feeds.resource", resource_id=resource.id, token=token, _external=True)

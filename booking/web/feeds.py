@@ -1,9 +1,10 @@
 """Calendar feeds (iCalendar): a personal secret feed per user, resource feeds, one booking as a
-file, and replacing the secret from the profile page.
+file, and replacing either secret from the profile page.
 
 Calendar applications fetch the feeds without a session: the secret in the address says who is
-asking. Feeds answer with an ETag (a hash of the body) and Last-Modified, and 304 when the client
-already has what would be sent.
+asking. The personal feed takes the user's personal secret, resource feeds their resource feed
+secret (services/calendar.py); neither opens the other. Feeds answer with an ETag (a hash of the
+body) and Last-Modified, and 304 when the client already has what would be sent.
 """
 
 import hashlib
@@ -38,6 +39,11 @@ def resource_feed_url(user: User, resource: Resource) -> str | None:
     return calendar.resource_feed_url(user, resource)
 
 
+@bp.app_template_global()
+def resource_feed_token(user: User) -> str | None:
+    return calendar.resource_feed_token(user)
+
+
 bp.add_app_template_filter(calendar.webcal, "webcal")
 
 
@@ -58,8 +64,7 @@ def ics_response(
     return response.make_conditional(request)
 
 
-def _feed_user(token: str) -> User:
-    user = calendar.user_for_calendar_token(token)
+def _feed_user(user: User | None) -> User:
     if user is None:
         raise NotFound("No such calendar.")
     return user
@@ -72,7 +77,7 @@ def _in_language_of(user: User):
 
 @bp.get("/<token>.ics")
 def personal(token: str):
-    user = _feed_user(token)
+    user = _feed_user(calendar.user_for_calendar_token(token))
     with _in_language_of(user):
         feed = calendar.personal_feed(user, now())
     return ics_response(feed.body, feed.last_modified)
@@ -80,7 +85,7 @@ def personal(token: str):
 
 @bp.get("/resources/<id:resource_id>.ics")
 def resource(resource_id: int):
-    user = _feed_user(request.args.get("token", ""))
+    user = _feed_user(calendar.user_for_resource_feed_token(request.args.get("token", "")))
     with _in_language_of(user):
         feed = calendar.resource_feed(user, db.session.get(Resource, resource_id), now())
     return ics_response(feed.body, feed.last_modified)
@@ -115,3 +120,19 @@ def replace_token():
         "success",
     )
     return redirect(url_for("auth.profile") + "#calendar")
+
+
+@bp.post("/resource-token")
+@login_required
+def replace_resource_token():
+    """Make a new secret for the resource feed links; every resource link made with the old one
+    stops working, the personal feed goes on."""
+    calendar.replace_resource_feed_token(acting_user())
+    flash(
+        _(
+            "Your resource calendar links have a new secret. Subscriptions made with the "
+            "previous links no longer work: subscribe again from each resource's page."
+        ),
+        "success",
+    )
+    return redirect(url_for("auth.profile") + "#resource-calendars")

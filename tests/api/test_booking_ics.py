@@ -1,4 +1,5 @@
-"""GET /api/v1/bookings/{id}.ics and POST /api/v1/me/calendar-token."""
+"""GET /api/v1/bookings/{id}.ics, POST /api/v1/me/calendar-token and
+POST /api/v1/me/resource-feed-token."""
 
 import pytest
 
@@ -87,7 +88,43 @@ def test_a_new_calendar_address_needs_a_token(client, app):
     assert_problem(client.post("/api/v1/me/calendar-token"), 401)
 
 
+def test_a_new_resource_feed_secret_replaces_the_old_one_and_not_the_calendar_address(
+    client, booking
+):
+    headers = token_for(client, booking.requester)
+    calendar_url = client.post("/api/v1/me/calendar-token", headers=headers).get_json()[
+        "calendar_url"
+    ]
+    first = client.post("/api/v1/me/resource-feed-token", headers=headers)
+    assert first.status_code == 201
+    old = first.get_json()["resource_feed_token"]
+    new = client.post("/api/v1/me/resource-feed-token", headers=headers).get_json()[
+        "resource_feed_token"
+    ]
+    feed = f"/calendar/resources/{booking.resource_id}.ics?token="
+    assert client.get(feed + old).status_code == 404
+    assert client.get(feed + new).status_code == 200
+    assert client.get(calendar_url.removeprefix("http://localhost")).status_code == 200
+
+
+def test_me_gives_the_resource_feed_secret_once_it_exists(client, booking):
+    headers = token_for(client, booking.requester)
+    assert client.get("/api/v1/me", headers=headers).get_json()["resource_feed_token"] is None
+    made = client.post("/api/v1/me/resource-feed-token", headers=headers).get_json()
+    me = client.get("/api/v1/me", headers=headers).get_json()
+    assert me["resource_feed_token"] == made["resource_feed_token"]
+    assert me["calendar_url"] is None
+
+
+def test_a_new_resource_feed_secret_needs_a_token(client, app):
+    assert_problem(client.post("/api/v1/me/resource-feed-token"), 401)
+
+
 def test_the_openapi_document_describes_the_calendar_routes(client, app):
-    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    document = client.get("/api/v1/openapi.json").get_json()
+    paths = document["paths"]
     assert "text/calendar" in paths["/bookings/{id}.ics"]["get"]["responses"]["200"]["content"]
     assert "201" in paths["/me/calendar-token"]["post"]["responses"]
+    assert "201" in paths["/me/resource-feed-token"]["post"]["responses"]
+    me = document["components"]["schemas"]["Me"]["allOf"][1]["properties"]
+    assert {"calendar_url", "resource_feed_token"} <= set(me)

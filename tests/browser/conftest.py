@@ -52,6 +52,8 @@ def browser(tmp_path: Path, monkeypatch) -> Iterator[webdriver.Chrome]:
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
+    # The console (`browser.get_log("browser")`): where Content-Security-Policy violations show.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     try:
         yield driver

@@ -1,6 +1,9 @@
 """Calendar export: feed secrets, the events of bookings, personal and resource feeds, and the
 invitations that mails carry."""
 
+import base64
+import hashlib
+import hmac
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -17,9 +20,12 @@ from booking.services.calendar import (
     invitation,
     personal_feed,
     replace_calendar_token,
+    replace_resource_feed_token,
     resource_feed,
+    resource_feed_token,
     single_event_calendar,
     user_for_calendar_token,
+    user_for_resource_feed_token,
 )
 from booking.services.errors import NotFound
 from booking.services.holiday_openings import open_on_holiday
@@ -133,6 +139,90 @@ def test_the_feed_address_is_none_until_a_secret_is_made(member):
     secret = replace_calendar_token(member)
     assert calendar.personal_feed_url(member) == f"http://localhost/calendar/{secret}.ics"
     assert calendar.webcal(calendar.personal_feed_url(member)).startswith("webcal://localhost/")
+
+
+def test_personal_feed_addresses_made_before_resource_secrets_existed_still_work(app, member):
+    # The personal secret is what it always was: the nonce, then HMAC(SECRET_KEY, purpose, nonce).
+    nonce = bytes(range(32))
+    member.calendar_token_hash = nonce.hex()
+    db.session.commit()
+    key = app.config["SECRET_KEY"].encode()
+    mac = hmac.new(key, b"calendar-feed\x00" + nonce, hashlib.sha256).digest()[:16]
+    earlier = (base64.urlsafe_b64encode(nonce) + base64.urlsafe_b64encode(mac)).replace(b"=", b"")
+    assert user_for_calendar_token(earlier.decode()) == member
+
+
+# --- The secret of resource feed links -----------------------------------------------------------
+
+
+def test_a_resource_feed_secret_finds_its_user(member):
+    assert user_for_resource_feed_token(replace_resource_feed_token(member)) == member
+
+
+def test_a_resource_feed_secret_is_as_strong_as_the_personal_one_and_not_stored(member):
+    secret = replace_resource_feed_token(member)
+    assert len(secret) == 65
+    assert len(bytes.fromhex(member.resource_feed_nonce)) == 32
+    assert secret not in member.resource_feed_nonce and member.resource_feed_nonce not in secret
+
+
+def test_the_personal_secret_finds_nobody_as_a_resource_feed_secret(member):
+    personal = replace_calendar_token(member)
+    replace_resource_feed_token(member)
+    assert user_for_resource_feed_token(personal) is None
+
+
+def test_the_resource_feed_secret_finds_nobody_as_a_personal_secret(member):
+    replace_calendar_token(member)
+    assert user_for_calendar_token(replace_resource_feed_token(member)) is None
+
+
+def test_a_resource_secret_made_from_the_personal_nonce_finds_nobody(member):
+    # Even with the same nonce in both columns, the MAC's purpose tells the kinds apart.
+    personal = replace_calendar_token(member)
+    member.resource_feed_nonce = member.calendar_token_hash
+    db.session.commit()
+    assert user_for_resource_feed_token(personal) is None
+    assert user_for_calendar_token(personal) == member
+
+
+def test_replacing_the_resource_secret_forgets_the_old_one_and_keeps_the_personal_one(member):
+    personal = replace_calendar_token(member)
+    old = replace_resource_feed_token(member)
+    new = replace_resource_feed_token(member)
+    assert user_for_resource_feed_token(old) is None
+    assert user_for_resource_feed_token(new) == member
+    assert user_for_calendar_token(personal) == member
+
+
+def test_replacing_the_personal_secret_keeps_the_resource_one(member):
+    resource_secret = replace_resource_feed_token(member)
+    replace_calendar_token(member)
+    assert resource_feed_token(member) == resource_secret
+    assert user_for_resource_feed_token(resource_secret) == member
+
+
+def test_a_forged_or_malformed_resource_secret_finds_nobody(member):
+    secret = replace_resource_feed_token(member)
+    tampered = secret[:-1] + ("A" if secret[-1] != "A" else "B")
+    for candidate in (tampered, secret[:-1], secret + "x", "", "é" * 65):
+        assert user_for_resource_feed_token(candidate) is None
+
+
+def test_the_resource_secret_of_a_deactivated_user_finds_nobody(member):
+    secret = replace_resource_feed_token(member)
+    member.active = False
+    db.session.commit()
+    assert user_for_resource_feed_token(secret) is None
+
+
+def test_a_resource_feed_address_carries_the_resource_secret(member, resource):
+    replace_calendar_token(member)
+    assert calendar.resource_feed_url(member, resource) is None
+    secret = replace_resource_feed_token(member)
+    assert calendar.resource_feed_url(member, resource) == (
+        f"http://localhost/calendar/resources/{resource.id}.ics?token={secret}"
+    )
 
 
 # --- Events ---------------------------------------------------------------------------------------

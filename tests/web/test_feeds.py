@@ -14,6 +14,8 @@ from booking.services.calendar import (
     calendar_token,
     invitation,
     replace_calendar_token,
+    replace_resource_feed_token,
+    resource_feed_token,
 )
 from tests.accounts_factories import log_in
 from tests.booking_factories import NOW, book, rome
@@ -173,7 +175,8 @@ def test_a_changed_booking_gives_a_new_etag_and_a_higher_sequence(
 
 
 def resource_path(user, resource) -> str:
-    return f"/calendar/resources/{resource.id}.ics?token={calendar_token(user) or replace_calendar_token(user)}"
+    token = resource_feed_token(user) or replace_resource_feed_token(user)
+    return f"/calendar/resources/{resource.id}.ics?token={token}"
 
 
 def test_a_resource_feed_shows_other_organisations_bookings_as_busy(
@@ -214,7 +217,7 @@ def test_a_resource_feed_answers_304_to_its_etag(client, frozen_now, member, res
 
 
 def test_a_resource_feed_with_a_wrong_or_missing_secret_is_not_found(client, member, resource):
-    replace_calendar_token(member)
+    replace_resource_feed_token(member)
     assert client.get(f"/calendar/resources/{resource.id}.ics").status_code == 404
     assert client.get(f"/calendar/resources/{resource.id}.ics?token=nope").status_code == 404
 
@@ -222,9 +225,146 @@ def test_a_resource_feed_with_a_wrong_or_missing_secret_is_not_found(client, mem
 def test_the_feed_of_an_invisible_or_unknown_resource_is_not_found(client, member):
     hidden = make_resource(make_organisation(), visibility="clusters", clusters=[make_cluster()])
     assert client.get(resource_path(member, hidden)).status_code == 404
-    token = calendar_token(member)
+    token = resource_feed_token(member)
     assert client.get(f"/calendar/resources/999999.ics?token={token}").status_code == 404
     assert client.get(f"/calendar/resources/99999999999.ics?token={token}").status_code == 404
+
+
+def test_the_personal_secret_does_not_open_a_resource_feed(client, member, resource):
+    personal = replace_calendar_token(member)
+    replace_resource_feed_token(member)
+    assert client.get(f"/calendar/resources/{resource.id}.ics?token={personal}").status_code == 404
+
+
+def test_the_resource_secret_does_not_open_the_personal_feed(client, member):
+    replace_calendar_token(member)
+    resource_secret = replace_resource_feed_token(member)
+    assert client.get(f"/calendar/{resource_secret}.ics").status_code == 404
+
+
+def test_the_resource_secret_opens_the_feed_of_any_resource_the_user_may_see(
+    client, frozen_now, member, resource
+):
+    elsewhere = make_resource(make_organisation(), name="Diffrattometro")
+    one(make_user(make_organisation()), elsewhere, title="Their project")
+    response = client.get(resource_path(member, elsewhere))
+    assert response.status_code == 200
+    (event,) = booking_events(response.data)
+    assert str(event["SUMMARY"]) == "Busy"
+
+
+def test_a_resource_link_never_shows_the_users_own_bookings_of_other_resources(
+    client, frozen_now, member, resource
+):
+    mine = one(member, resource, title="My own measurement")
+    elsewhere = make_resource(make_organisation(), name="Diffrattometro")
+    body = client.get(resource_path(member, elsewhere)).data
+    assert booking_uid(mine) not in set(by_uid(body))
+    assert b"My own measurement" not in body
+
+
+def test_the_resource_feed_of_a_deactivated_user_is_not_found(client, member, resource):
+    path = resource_path(member, resource)
+    member.active = False
+    db.session.commit()
+    assert client.get(path).status_code == 404
+
+
+def test_a_new_resource_secret_from_the_profile_ends_the_old_resource_links(
+    client, member, resource
+):
+    old = resource_path(member, resource)
+    log_in(client, member)
+    response = client.post("/calendar/resource-token")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/profile#resource-calendars")
+    assert client.get(old).status_code == 404
+    assert client.get(resource_path(member, resource)).status_code == 200
+
+
+def test_a_new_resource_secret_leaves_the_personal_feed_working(client, member):
+    personal = feed_path(member)
+    log_in(client, member)
+    client.post("/calendar/resource-token")
+    assert client.get(personal).status_code == 200
+
+
+def test_a_new_personal_address_leaves_the_resource_links_working(client, member, resource):
+    path = resource_path(member, resource)
+    log_in(client, member)
+    client.post("/calendar/token")
+    assert client.get(path).status_code == 200
+
+
+def test_a_new_resource_secret_needs_a_login(client, member):
+    assert client.post("/calendar/resource-token").status_code == 302
+    db.session.refresh(member)
+    assert member.resource_feed_nonce is None
+
+
+def test_a_new_resource_secret_needs_the_forms_csrf_token(app, client, member):
+    log_in(client, member)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post("/calendar/resource-token")
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 400
+    db.session.refresh(member)
+    assert member.resource_feed_nonce is None
+
+
+# --- The profile's calendar block and the resource page's -----------------------------------------
+
+
+def test_the_profile_shows_both_secrets_each_with_its_own_button(client, member):
+    personal = replace_calendar_token(member)
+    resource_secret = replace_resource_feed_token(member)
+    log_in(client, member)
+    page = client.get("/profile").get_data(as_text=True)
+    assert f'value="http://localhost/calendar/{personal}.ics"' in page
+    assert f'value="{resource_secret}"' in page
+    assert 'action="/calendar/token"' in page
+    assert 'action="/calendar/resource-token"' in page
+
+
+def test_the_profile_offers_to_create_the_resource_links_until_they_exist(client, member):
+    log_in(client, member)
+    page = client.get("/profile").get_data(as_text=True)
+    assert "Create my resource links" in page
+    assert 'id="resource-feed-token"' not in page
+
+
+def test_the_resource_page_subscribes_with_the_resource_secret(client, member, resource):
+    personal = replace_calendar_token(member)
+    resource_secret = replace_resource_feed_token(member)
+    log_in(client, member)
+    page = client.get(f"/resources/{resource.id}").get_data(as_text=True)
+    assert (
+        f'href="webcal://localhost/calendar/resources/{resource.id}.ics?token={resource_secret}"'
+        in page
+    )
+    assert personal not in page
+
+
+def test_the_resource_page_sends_to_the_profile_until_the_resource_links_exist(
+    client, member, resource
+):
+    replace_calendar_token(member)
+    log_in(client, member)
+    page = client.get(f"/resources/{resource.id}").get_data(as_text=True)
+    assert "/calendar/resources/" not in page
+    assert 'href="/profile#resource-calendars"' in page
+
+
+def test_the_profile_block_is_in_italian(client, member):
+    member.locale = "it"
+    db.session.commit()
+    replace_resource_feed_token(member)
+    log_in(client, member)
+    page = client.get("/profile").get_data(as_text=True)
+    assert "Calendari delle risorse" in page
+    assert "Crea nuovi link alle risorse" in page
 
 
 # --- "Add to calendar" ----------------------------------------------------------------------------
