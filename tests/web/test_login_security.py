@@ -2,6 +2,9 @@
 threaded server), the admins' list of failed logins, and logins that end when they should."""
 
 import json
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.error import HTTPError
@@ -11,10 +14,12 @@ import pytest
 
 from booking.extensions import db
 from booking.models import User
-from config import Config, ProductionConfig
+from config import Config
 from tests.accounts_factories import fresh_requests, log_in, make_network_admin, make_org_admin
+from tests.apps import production_app
 from tests.conftest import FROZEN_NOW
 from tests.factories import PASSWORD, make_organisation, make_user, token_for
+from tests.packaging import ROOT
 
 NEW_PASSWORD = "a much longer secret"
 
@@ -308,21 +313,27 @@ def test_the_remember_me_cookie_is_http_only_and_same_site_lax(client):
     assert "SameSite=Lax" in remember
 
 
-def test_production_sends_the_remember_me_cookie_only_over_https():
-    assert ProductionConfig.REMEMBER_COOKIE_SECURE is True
-    assert ProductionConfig.REMEMBER_COOKIE_HTTPONLY is True
-    assert ProductionConfig.REMEMBER_COOKIE_SAMESITE == "Lax"
+def test_production_sends_the_remember_me_cookie_only_over_https(app, monkeypatch):
+    user = make_user()
+    with production_app(app, monkeypatch) as production:
+        response = production.test_client().post(
+            "/login", data={"email": user.email, "password": PASSWORD, "remember": "y"}
+        )
+    (remember,) = [
+        h for h in response.headers.getlist("Set-Cookie") if h.startswith("remember_token=")
+    ]
+    assert "Secure" in remember.split("; ")
 
 
-def test_the_remember_me_lifetime_is_read_from_the_environment(monkeypatch):
-    import importlib
-
-    import config
-
-    monkeypatch.setenv("REMEMBER_COOKIE_DURATION_DAYS", "7")
-    try:
-        assert timedelta(days=7) == importlib.reload(config).Config.REMEMBER_COOKIE_DURATION
-    finally:
-        monkeypatch.delenv("REMEMBER_COOKIE_DURATION_DAYS")
-        importlib.reload(config)
+def test_the_remember_me_lifetime_is_read_from_the_environment():
+    # A process of its own: the configuration is read once, when config.py is imported.
+    read = subprocess.run(
+        [sys.executable, "-c", "import config; print(config.Config.REMEMBER_COOKIE_DURATION)"],
+        env={**os.environ, "REMEMBER_COOKIE_DURATION_DAYS": "7"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert read.stdout.strip() == str(timedelta(days=7))
     assert timedelta(days=14) == Config.REMEMBER_COOKIE_DURATION
