@@ -77,7 +77,7 @@ def list_organisations():
 def create_organisation():
     organisations.require_organisation_editor(api_user())
     values = _organisation_fields(json_object(), creating=True)
-    organisation = organisations.create_organisation(api_user(), **values)
+    organisation = organisations.create_organisation(api_user(), **values, now=now())
     return organisation_json(organisation), 201
 
 
@@ -93,7 +93,9 @@ def update_organisation(organisation_id: int):
     organisation = organisations.get_organisation(organisation_id)
     organisations.require_organisation_editor(api_user(), organisation)
     values = _organisation_fields(json_object(), creating=False)
-    organisation = organisations.update_organisation(api_user(), organisation_id, **values)
+    organisation = organisations.update_organisation(
+        api_user(), organisation_id, **values, now=now()
+    )
     return organisation_json(organisation)
 
 
@@ -132,7 +134,7 @@ def update_user(user_id: int):
     accounts.require_user_admin(api_user())
     accounts.get_user(api_user(), user_id)
     values = _user_fields(json_object(), creating=False)
-    return user_json(accounts.update_user(api_user(), user_id, **values))
+    return user_json(accounts.update_user(api_user(), user_id, **values, now=now()))
 
 
 def _cluster_json(cluster: Cluster) -> dict:

@@ -210,7 +210,7 @@ def create_blackout(id: int):
 @bp.delete("/blackouts/<int:id>")
 @token_required
 def delete_blackout(id: int):
-    blackout_service.delete_blackout(api_user(), id)
+    blackout_service.delete_blackout(api_user(), id, now=now())
     return "", 204
 
 
@@ -238,7 +238,7 @@ def grant_qualification(id: int):
 @bp.delete("/qualifications/<int:id>")
 @token_required
 def revoke_qualification(id: int):
-    qualification_service.revoke_qualification(api_user(), id)
+    qualification_service.revoke_qualification(api_user(), id, now=now())
     return "", 204
 
 

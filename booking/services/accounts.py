@@ -19,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from booking.extensions import db
 from booking.models import ApiToken, Organisation, User
 from booking.models.people import LOCALES, ROLES
+from booking.services import history
 from booking.services.errors import Forbidden, InvalidInput, NotFound
 from booking.services.organisations import UNSET, AlreadyTaken
 from booking.services.permissions import administers_organisation
@@ -146,6 +147,7 @@ def create_user(
     user = User(organisation_id=organisation.id, created_at=now, **clean, **flags)
     db.session.add(user)
     _save()
+    history.record_creation(user, acting, now)
     return user
 
 
@@ -161,6 +163,7 @@ def update_user(
     locale: str | None = UNSET,
     password: str = UNSET,
     organisation_id: int = UNSET,
+    now: datetime,
 ) -> User:
     """Change the given fields of an account that `acting` administers.
 
@@ -205,9 +208,13 @@ def update_user(
     if "email" in clean:
         _raise_if_email_taken(clean["email"], user.id)
 
+    before = history.snapshot(user)
     for key, value in clean.items():
         setattr(user, key, value)
     _save()
+    history.record_update(user, before, acting, now)
+    if "password_hash" in clean:
+        history.record(user, "password_changed", acting, now)
     return user
 
 
@@ -215,14 +222,16 @@ def update_user(
 
 
 @writing()
-def update_profile(user: User, *, name: str, locale: str | None) -> User:
+def update_profile(user: User, *, name: str, locale: str | None, now: datetime) -> User:
     """Change one's own name and language (None: follow the browser)."""
     errors: dict[str, str] = {}
     clean_name = _name(name, errors)
     clean_locale = _locale(locale, errors)
     if errors:
         raise InvalidInput(errors)
+    before = history.snapshot(user)
     user.name, user.locale = clean_name, clean_locale
+    history.record_update(user, before, user, now)
     return user
 
 
@@ -248,6 +257,7 @@ def change_password(user: User, current_password: str, new_password: str, *, now
     if errors:
         raise InvalidInput(errors)
     user.password_hash = new_hash
+    history.record(user, "password_changed", user, now)
     return revoke_api_tokens(user, now=now)
 
 

@@ -181,7 +181,9 @@ def new_organisation():
     form = _with_cluster_choices(OrganisationForm())
     if form.validate_on_submit():
         try:
-            organisation = network.create_organisation(current_user, **_organisation_values(form))
+            organisation = network.create_organisation(
+                current_user, **_organisation_values(form), now=clock.now()
+            )
         except (InvalidInput, AlreadyTaken) as error:
             _show_errors(form, error)
         else:
@@ -212,7 +214,9 @@ def edit_organisation(organisation_id: int):
     )
     if form.validate_on_submit():
         try:
-            network.update_organisation(current_user, organisation_id, **_organisation_values(form))
+            network.update_organisation(
+                current_user, organisation_id, **_organisation_values(form), now=clock.now()
+            )
         except (InvalidInput, AlreadyTaken) as error:
             _show_errors(form, error)
         else:
@@ -328,7 +332,7 @@ def edit_user(user_id: int):
     )
     if form.validate_on_submit():
         try:
-            accounts.update_user(current_user, user_id, **_user_values(form))
+            accounts.update_user(current_user, user_id, **_user_values(form), now=clock.now())
         except (InvalidInput, AlreadyTaken) as error:
             _show_errors(form, error, USER_FORM_FIELDS)
         else:

@@ -426,7 +426,7 @@ def blackouts(resource_id: int):
 @bp.post("/blackouts/<int:blackout_id>/delete")
 @login_required
 def delete_blackout(blackout_id: int):
-    resource_id = blackout_service.delete_blackout(acting_user(), blackout_id)
+    resource_id = blackout_service.delete_blackout(acting_user(), blackout_id, now=now())
     flash(_("The blackout has been removed."), "success")
     return redirect(url_for("manage.blackouts", resource_id=resource_id))
 
@@ -518,6 +518,8 @@ def qualifications(resource_id: int):
 @bp.post("/qualifications/<int:qualification_id>/revoke")
 @login_required
 def revoke_qualification(qualification_id: int):
-    resource_id = qualification_service.revoke_qualification(acting_user(), qualification_id)
+    resource_id = qualification_service.revoke_qualification(
+        acting_user(), qualification_id, now=now()
+    )
     flash(_("The qualification has been revoked."), "success")
     return redirect(url_for("manage.qualifications", resource_id=resource_id))

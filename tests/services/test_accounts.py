@@ -56,14 +56,16 @@ def test_a_member_asking_for_an_unknown_account_learns_nothing_about_it(app):
 def test_an_organisation_admin_deactivates_a_colleague(app):
     admin = make_org_admin()
     colleague = make_user(admin.organisation)
-    assert accounts.update_user(admin, colleague.id, active=False).active is False
+    assert accounts.update_user(admin, colleague.id, active=False, now=NOW).active is False
 
 
 def test_a_refused_change_leaves_nothing_unsaved_behind(app):
     make_user(email="taken@example.org")
     user = make_user(name="Before")
     with pytest.raises(AlreadyTaken):
-        accounts.update_user(make_network_admin(), user.id, name="After", email="taken@example.org")
+        accounts.update_user(
+            make_network_admin(), user.id, name="After", email="taken@example.org", now=NOW
+        )
     assert user not in db.session.dirty
     assert user.name == "Before"
 
@@ -71,26 +73,26 @@ def test_a_refused_change_leaves_nothing_unsaved_behind(app):
 def test_a_refused_move_to_an_unknown_organisation_lists_the_field(app):
     user = make_user()
     with pytest.raises(InvalidInput) as refused:
-        accounts.update_user(make_network_admin(), user.id, organisation_id=999, name="")
+        accounts.update_user(make_network_admin(), user.id, organisation_id=999, name="", now=NOW)
     assert set(refused.value.errors) == {"organisation_id", "name"}
 
 
 def test_a_profile_change_sets_the_name_and_language(app):
     user = make_user()
-    accounts.update_profile(user, name="  Nuovo  ", locale="it")
+    accounts.update_profile(user, name="  Nuovo  ", locale="it", now=NOW)
     db.session.expire_all()
     assert (user.name, user.locale) == ("Nuovo", "it")
 
 
 def test_an_empty_language_follows_the_browser(app):
     user = make_user(locale="it")
-    accounts.update_profile(user, name=user.name, locale="")
+    accounts.update_profile(user, name=user.name, locale="", now=NOW)
     assert user.locale is None
 
 
 def test_an_unknown_language_is_refused(app):
     with pytest.raises(InvalidInput) as refused:
-        accounts.update_profile(make_user(), name="Name", locale="de")
+        accounts.update_profile(make_user(), name="Name", locale="de", now=NOW)
     assert set(refused.value.errors) == {"locale"}
 
 
