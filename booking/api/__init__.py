@@ -17,6 +17,7 @@ AREAS = (
     "workflows",
     "calendar",
     "requests_api",
+    "history",
     "openapi",
 )
 
