@@ -87,7 +87,7 @@ def _plain(value: Any) -> Any:
 def _columns(thing: Any, skip: set[str]) -> dict[str, Any]:
     return {
         column.key: _plain(getattr(thing, column.key))
-        for column in inspect(type(thing)).column_attrs
+        for column in inspect(thing.__class__).column_attrs
         if column.key not in skip
     }
 
@@ -171,7 +171,8 @@ def record(
     """Add an entry to the history of `entity` (an account, an organisation or a resource) in
     the session: the caller's unit of work writes it with the change. `actor` None is the system.
     A change that left everything as it was (before equal to after) records nothing."""
-    entity_type = _ENTITY_TYPES[type(entity)]
+    # isinstance, not type(): pages hand over the logged-in user as a proxy.
+    entity_type = next(name for model, name in _ENTITY_TYPES.items() if isinstance(entity, model))
     if action not in ACTIONS[entity_type]:
         raise ValueError(f"{action!r} is no action of a {entity_type}'s history")
     if before is not None and before == after:
