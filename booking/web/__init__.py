@@ -9,7 +9,17 @@ from booking.extensions import db, login_manager
 from booking.models import User
 
 # Each module defines `bp`.
-AREAS = ("auth", "catalogue", "manage", "admin", "bookings", "approvals", "requests", "feeds")
+AREAS = (
+    "auth",
+    "catalogue",
+    "manage",
+    "admin",
+    "bookings",
+    "approvals",
+    "requests",
+    "feeds",
+    "history",
+)
 
 
 @login_manager.user_loader
