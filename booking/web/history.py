@@ -29,6 +29,7 @@ from booking.models.resources import WEEKDAYS
 from booking.services import history
 from booking.services.catalogue import DEFAULT_TIMEZONE, MAX_ID, get_managed_resource
 from booking.services.errors import Forbidden, NotFound
+from booking.services.permissions import visible_resources_clause
 from booking.web.catalogue import LABELS, acting_user, page_number
 
 bp = Blueprint("history", __name__)
@@ -162,9 +163,9 @@ def _flat(snapshot: dict | None) -> dict[str, Any]:
 
 class _Names:
     """The names of the things that a page of entries refers to by id, read in one query per
-    kind of thing."""
+    kind of thing; a resource's only if the reader may see it."""
 
-    def __init__(self, snapshots: Iterable[dict[str, Any]]):
+    def __init__(self, snapshots: Iterable[dict[str, Any]], reader: User):
         wanted: dict[type, set[int]] = {}
         for snapshot in snapshots:
             for key, model in _NAMED.items():
@@ -173,11 +174,13 @@ class _Names:
                 wanted.setdefault(model, set()).update(i for i in ids if isinstance(i, int))
         self._names: dict[type, dict[int, str]] = {}
         for model, ids in wanted.items():
+            if not ids:
+                continue
             column = model.code if model in (Cluster, ValueChain) else model.name
-            rows = (
-                db.session.execute(select(model.id, column).where(model.id.in_(ids))) if ids else []
-            )
-            self._names[model] = {row[0]: row[1] for row in rows}
+            query = select(model.id, column).where(model.id.in_(ids))
+            if model is Resource:
+                query = query.where(visible_resources_clause(reader))
+            self._names[model] = {row[0]: row[1] for row in db.session.execute(query)}
 
     def __call__(self, model: type, thing_id: Any) -> str:
         return self._names.get(model, {}).get(thing_id, f"#{thing_id}")
@@ -275,10 +278,11 @@ def _changes(entry: HistoryEntry, names: _Names, zone: ZoneInfo, locale: str) ->
     return changes
 
 
-def history_lines(entries: list[HistoryEntry], zone: ZoneInfo) -> list[Line]:
-    """The entries as the page lists them, times in `zone`."""
+def history_lines(entries: list[HistoryEntry], reader: User, zone: ZoneInfo) -> list[Line]:
+    """The entries as the page shows them to `reader`, times in `zone`."""
     locale = str(get_locale())
-    names = _Names(_flat(snapshot) for entry in entries for snapshot in (entry.before, entry.after))
+    snapshots = (_flat(snapshot) for entry in entries for snapshot in (entry.before, entry.after))
+    names = _Names(snapshots, reader)
     return [
         Line(
             action=str(ACTION_LABELS.get((entry.entity_type, entry.action), entry.action)),
@@ -295,13 +299,14 @@ def history_lines(entries: list[HistoryEntry], zone: ZoneInfo) -> list[Line]:
 def _history_page(entity_type: str, entity_id: int) -> HistoryPage:
     """A page of the history (the `history_page` argument), for the logged-in user; NotFound or
     Forbidden when they may not read it."""
-    query = history.history_query(acting_user(), entity_type, entity_id)
+    reader = acting_user()
+    query = history.history_query(reader, entity_type, entity_id)
     # Resources are shown in their own time zone; accounts and organisations in the network's.
     resource = db.session.get(Resource, entity_id) if entity_type == "resource" else None
     zone = ZoneInfo(resource.timezone if resource is not None else DEFAULT_TIMEZONE)
     number = page_number("history_page")
     entries, total = page_of(query, number, PER_PAGE)
-    return HistoryPage(history_lines(entries, zone), number, total)
+    return HistoryPage(history_lines(entries, reader, zone), number, total)
 
 
 @bp.app_template_global()

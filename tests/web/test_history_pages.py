@@ -162,3 +162,15 @@ def test_renaming_oneself_on_the_profile_page_is_recorded(client):
     client.post("/profile", data={"profile-name": "After", "profile-locale": ""})
     html = client.get("/profile").get_data(as_text=True)
     assert "<del>Before</del>" in html and "<ins>After</ins>" in html
+
+
+def test_a_joint_lab_the_reader_may_not_see_is_not_named(client):
+    owner = make_organisation()
+    lab = make_resource(owner, name="Secret lab", kind="joint_lab", visibility="organisation")
+    outside_manager = make_user()
+    inside = make_resource(owner, name="Mill", managers=[outside_manager])
+    resources.update_resource(make_org_admin(owner), inside.id, {"parent_id": lab.id}, now=MOMENT)
+    log_in(client, outside_manager)
+    html = history_tab(client, inside).get_data(as_text=True)
+    assert "Inside the joint lab" in html and f"<ins>#{lab.id}</ins>" in html
+    assert "Secret lab" not in html
