@@ -17,7 +17,7 @@ from booking.extensions import db
 from booking.jobs.scheduler import run_forever
 from booking.models import Organisation, Resource, User
 from booking.reference import ensure_coordinator
-from booking.services import clock, passwords
+from booking.services import clock, history, passwords
 from booking.services.accounts import (
     end_sessions,
     hash_password,
@@ -58,6 +58,7 @@ def _network_admin(
     now = clock.now()
     user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
     created = user is None
+    before = None if created else history.snapshot(user)
     if created:
         user = User(
             email=email,
@@ -79,6 +80,12 @@ def _network_admin(
     user.password_hash = hash_password(password)
     user.is_network_admin = True
     user.active = True
+    # Done from the shell: the system is the actor.
+    if created:
+        history.record_creation(user, None, now)
+    else:
+        history.record_update(user, before, None, now)
+        history.record(user, "password_changed", None, now)
     return user, created
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from booking.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from booking.extensions import db
-from booking.models import Organisation, Resource, User
+from booking.models import HistoryEntry, Organisation, Resource, User
 from booking.services.accounts import authenticate
 from booking.services.clock import now
 from booking.services.tokens import issue_token, user_for_token
@@ -104,6 +104,18 @@ def test_create_admin_promotes_an_existing_account_and_sets_its_password(cli):
     assert promoted.is_network_admin
     assert (promoted.name, promoted.organisation_id) == ("Some One", member.organisation_id)
     assert _count(User) == 1
+
+
+def test_create_admin_records_the_promotion_and_the_new_password_as_the_systems(cli):
+    member = make_user(email="someone@example.org")
+    cli("create-admin", "--email", "someone@example.org", "--password", ADMIN_PASSWORD)
+    entries = db.session.execute(
+        select(HistoryEntry).where(HistoryEntry.entity_id == member.id).order_by(HistoryEntry.id)
+    ).scalars()
+    assert [(e.action, e.actor_id, e.after and e.after["roles"]) for e in entries] == [
+        ("updated", None, ["network_admin", "member"]),
+        ("password_changed", None, None),
+    ]
 
 
 def test_create_admin_refuses_a_short_password_without_a_traceback(cli):

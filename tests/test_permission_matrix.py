@@ -227,6 +227,11 @@ ROWS = [
         # api-v1.md names managers and admins; issue 4 adds the booking's requester.
         "401 404 2xx 2xx 2xx 404 2xx",
     ),
+    # The history of resources, accounts and organisations
+    row("GET", "/history?resource_id={shared}", MANAGERS),
+    row("GET", "/history?resource_id={private}", MANAGERS_PRIVATE),
+    row("GET", "/history?user_id={member}", "401 2xx 403 403 2xx 404 2xx"),
+    row("GET", "/history?organisation_id={owner}", "401 403 403 403 2xx 403 2xx"),
     # Statements
     row("GET", "/statements/organisations/{owner}?" + MONTH, "401 403 403 403 2xx 403 2xx"),
     row("GET", "/statements/organisations/{other}?" + MONTH, "401 403 403 403 403 2xx 2xx"),

@@ -19,6 +19,7 @@ AREAS = (
     "workflows",
     "calendar",
     "requests_api",
+    "history",
     "openapi",
 )
 

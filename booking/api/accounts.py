@@ -92,7 +92,7 @@ def list_organisations():
 def create_organisation():
     organisations.require_organisation_editor(api_user())
     values = _organisation_fields(json_object(), creating=True)
-    organisation = organisations.create_organisation(api_user(), **values)
+    organisation = organisations.create_organisation(api_user(), **values, now=now())
     return organisation_json(organisation), 201
 
 
@@ -108,7 +108,9 @@ def update_organisation(organisation_id: int):
     organisation = organisations.get_organisation(organisation_id)
     organisations.require_organisation_editor(api_user(), organisation)
     values = _organisation_fields(json_object(), creating=False)
-    organisation = organisations.update_organisation(api_user(), organisation_id, **values)
+    organisation = organisations.update_organisation(
+        api_user(), organisation_id, **values, now=now()
+    )
     return organisation_json(organisation)
 
 

@@ -216,7 +216,7 @@ def create_blackout(id: int):
 @bp.delete("/blackouts/<id:id>")
 @token_required
 def delete_blackout(id: int):
-    blackout_service.delete_blackout(api_user(), id)
+    blackout_service.delete_blackout(api_user(), id, now=now())
     return "", 204
 
 
@@ -244,7 +244,7 @@ def grant_qualification(id: int):
 @bp.delete("/qualifications/<id:id>")
 @token_required
 def revoke_qualification(id: int):
-    qualification_service.revoke_qualification(api_user(), id)
+    qualification_service.revoke_qualification(api_user(), id, now=now())
     return "", 204
 
 

@@ -1,6 +1,7 @@
 """The models, one module per aggregate; importing this package registers every table."""
 
 from booking.models.bookings import Booking, BookingAudit, BookingSeries
+from booking.models.history import HistoryEntry
 from booking.models.network import Cluster, Organisation, ValueChain
 from booking.models.outbox import JobRun, OutboxMail
 from booking.models.people import ApiToken, LoginFailure, Qualification, User
@@ -14,6 +15,7 @@ __all__ = [
     "BookingAudit",
     "BookingSeries",
     "Cluster",
+    "HistoryEntry",
     "HolidayOpening",
     "JobRun",
     "LoginFailure",

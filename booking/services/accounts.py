@@ -25,7 +25,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from booking.extensions import db
 from booking.models import ApiToken, Organisation, User
 from booking.models.people import LOCALES, ROLES, new_login_secret
-from booking.services import deactivation, passwords
+from booking.services import deactivation, history, passwords
 from booking.services.deactivation import Commitments
 from booking.services.errors import Forbidden, InvalidInput, NotFound
 from booking.services.organisations import UNSET, AlreadyTaken
@@ -161,6 +161,7 @@ def create_user(
     user = User(organisation_id=organisation.id, created_at=now, **clean, **flags)
     db.session.add(user)
     _save()
+    history.record_creation(user, acting, now)
     return user
 
 
@@ -229,9 +230,13 @@ def update_user(
         _raise_if_email_taken(clean["email"], user.id)
 
     deactivating = user.active and not clean.get("active", True)
+    before = history.snapshot(user)
     for key, value in clean.items():
         setattr(user, key, value)
     _save()
+    history.record_update(user, before, acting, now)
+    if "password_hash" in clean:
+        history.record(user, "password_changed", acting, now)
     ended = None
     if "password_hash" in clean or deactivating:
         end_sessions(user)
@@ -252,14 +257,16 @@ def commitments_to_end(acting: User, user_id: int, *, now: datetime) -> Commitme
 
 
 @writing()
-def update_profile(user: User, *, name: str, locale: str | None) -> User:
+def update_profile(user: User, *, name: str, locale: str | None, now: datetime) -> User:
     """Change one's own name and language (None: follow the browser)."""
     errors: dict[str, str] = {}
     clean_name = _name(name, errors)
     clean_locale = _locale(locale, errors)
     if errors:
         raise InvalidInput(errors)
+    before = history.snapshot(user)
     user.name, user.locale = clean_name, clean_locale
+    history.record_update(user, before, user, now)
     return user
 
 
@@ -286,6 +293,7 @@ def change_password(user: User, current_password: str, new_password: str, *, now
         raise InvalidInput(errors)
     user.password_hash = new_hash
     end_sessions(user)
+    history.record(user, "password_changed", user, now)
     return revoke_api_tokens(user, now=now)
 
 
@@ -301,6 +309,7 @@ def set_new_password(user: User, password: str, *, now: datetime, field: str = "
     user.password_hash = new_hash
     end_sessions(user)
     revoke_api_tokens(user, now=now)
+    history.record(user, "password_changed", user, now)
 
 
 @writing()

@@ -6,6 +6,7 @@ from sqlalchemy import Select, select
 
 from booking.extensions import db
 from booking.models import Blackout, Resource, User
+from booking.services import history
 from booking.services.catalogue import (
     N_,
     OUT_OF_CALENDAR,
@@ -98,6 +99,8 @@ def create_blackout(
         created_at=now,
     )
     db.session.add(blackout)
+    db.session.flush()
+    history.record(resource, "blackout_added", user, now, after=history.snapshot(blackout))
     return blackout
 
 
@@ -111,10 +114,10 @@ def get_blackout(user: User | None, blackout_id: int) -> Blackout:
 
 
 @writing()
-def delete_blackout(user: User | None, blackout_id: int) -> int:
+def delete_blackout(user: User | None, blackout_id: int, *, now: datetime) -> int:
     """Remove a blackout; returns the id of its resource."""
     blackout = get_blackout(user, blackout_id)
-    resource_id = blackout.resource_id
-    get_managed_resource(user, resource_id)
+    resource = get_managed_resource(user, blackout.resource_id)
+    history.record(resource, "blackout_removed", user, now, before=history.snapshot(blackout))
     db.session.delete(blackout)
-    return resource_id
+    return resource.id

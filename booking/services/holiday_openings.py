@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from booking.extensions import db
 from booking.models import HolidayOpening, Resource, User
+from booking.services import history
 from booking.services.catalogue import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -177,6 +178,7 @@ def open_on_holiday(
         return existing, False
     # The resource's calendar (its availability and feed) changes with it.
     resource.updated_at = now
+    history.record(resource, "holiday_opened", user, now, after=history.snapshot(opening))
     return opening, True
 
 
@@ -195,6 +197,7 @@ def close_on_holiday(user: User | None, opening_id: int, *, now: datetime) -> in
     stay, as they do when a blackout is added); returns the id of the resource."""
     opening = get_holiday_opening(user, opening_id)
     resource = get_managed_resource(user, opening.resource_id)
+    history.record(resource, "holiday_closed", user, now, before=history.snapshot(opening))
     db.session.delete(opening)
     resource.updated_at = now
     return resource.id

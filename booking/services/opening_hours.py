@@ -12,6 +12,7 @@ from typing import Any
 
 from booking.models import OpeningHours, Resource, User
 from booking.models.resources import WEEKDAYS
+from booking.services import history
 from booking.services.catalogue import N_, get_managed_resource, get_resource
 from booking.services.errors import InvalidInput
 from booking.services.transaction import writing
@@ -97,9 +98,12 @@ def set_opening_hours(
     leaves the resource open at all hours."""
     resource = get_managed_resource(user, resource_id)
     spans = _read_weekly(weekly)
+    before = weekly_schedule(resource)
     resource.opening_hours = [
         OpeningHours(weekday=weekday, start_minute=start, end_minute=end)
         for weekday, start, end in spans
     ]
     resource.updated_at = now
-    return weekly_schedule(resource)
+    after = weekly_schedule(resource)
+    history.record(resource, "opening_hours_set", user, now, before=before, after=after)
+    return after

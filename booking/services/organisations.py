@@ -7,6 +7,7 @@ organisations (permissions.can_edit_organisation).
 import re
 import unicodedata
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -15,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from booking.extensions import db
 from booking.models import Cluster, Organisation, User
 from booking.models.network import ORGANISATION_TYPES
-from booking.services import vat
+from booking.services import history, vat
 from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from booking.services.permissions import can_edit_organisation
 from booking.services.transaction import flush_or_raise, writing
@@ -99,6 +100,7 @@ def create_organisation(
     description: str = "",
     website: str | None = None,
     cluster_ids: Iterable[int] = (),
+    now: datetime,
 ) -> Organisation:
     """A new organisation; the slug is made from the name unless one is given."""
     require_organisation_editor(acting)
@@ -119,6 +121,7 @@ def create_organisation(
     )
     db.session.add(organisation)
     _save()
+    history.record_creation(organisation, acting, now)
     return organisation
 
 
@@ -136,6 +139,7 @@ def update_organisation(
     description: str = UNSET,
     website: str | None = UNSET,
     cluster_ids: Iterable[int] = UNSET,
+    now: datetime,
 ) -> Organisation:
     """Change the given fields; an empty slug is made again from the (new) name."""
     organisation = get_organisation(organisation_id)
@@ -155,8 +159,10 @@ def update_organisation(
         }.items()
         if value is not UNSET
     }
+    before = history.snapshot(organisation)
     _assign(organisation, changes)
     _save()
+    history.record_update(organisation, before, acting, now)
     return organisation
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from booking.extensions import db
 from booking.models import Qualification, User
+from booking.services import history
 from booking.services.catalogue import N_, get_managed_resource, local_today, valid_id
 from booking.services.errors import InvalidInput, NotFound
 from booking.services.transaction import writing
@@ -65,14 +66,20 @@ def grant_qualification(
             # made in the same transaction (a training request closed with its mail).
             with db.session.begin_nested():
                 db.session.add(qualification)
+            history.record(
+                resource, "qualification_granted", user, now, after=history.snapshot(qualification)
+            )
             return qualification, True
         except IntegrityError:
             # Someone granted the same qualification at the same moment: update theirs.
             existing = qualification_of(resource.id, user_id)
             if existing is None:
                 raise
+    before = history.snapshot(existing)
     existing.expires_on = expires_on
     existing.granted_by_id = granter_id
+    changed = history.snapshot(existing)
+    history.record(resource, "qualification_changed", user, now, before=before, after=changed)
     return existing, False
 
 
@@ -86,14 +93,15 @@ def qualification_of(resource_id: int, user_id: int) -> Qualification | None:
 
 
 @writing()
-def revoke_qualification(user: User | None, qualification_id: int) -> int:
+def revoke_qualification(user: User | None, qualification_id: int, *, now: datetime) -> int:
     """Remove a qualification; returns the id of its resource."""
     qualification = (
         db.session.get(Qualification, qualification_id) if valid_id(qualification_id) else None
     )
     if qualification is None:
         raise NotFound(N_("No such qualification."))
-    resource_id = qualification.resource_id
-    get_managed_resource(user, resource_id)
+    resource = get_managed_resource(user, qualification.resource_id)
+    before = history.snapshot(qualification)
+    history.record(resource, "qualification_revoked", user, now, before=before)
     db.session.delete(qualification)
-    return resource_id
+    return resource.id

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from booking.extensions import db
 from booking.models import Cluster, Organisation, Resource, User, ValueChain
 from booking.models.resources import APPROVAL_POLICIES, KINDS, RATE_CATEGORIES, VISIBILITIES
-from booking.services import permissions
+from booking.services import history, permissions
 from booking.services.catalogue import (
     DEFAULT_TIMEZONE,
     N_,
@@ -371,6 +371,7 @@ def create_resource(user: User | None, data: Mapping[str, Any], *, now: datetime
     resource = Resource(created_at=now)
     _apply(resource, state, rows, now)
     db.session.add(resource)
+    history.record_creation(resource, user, now)
     return resource
 
 
@@ -404,5 +405,7 @@ def update_resource(
     rows = _check_state(user, state, resource, errors)
     if errors:
         raise InvalidInput(errors)
+    before = history.snapshot(resource)
     _apply(resource, state, rows, now)
+    history.record_update(resource, before, user, now)
     return resource

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from booking.extensions import db
 from booking.models import Qualification, Resource, TrainingRequest, User
-from booking.services import catalogue, notify, permissions
+from booking.services import catalogue, history, notify, permissions
 from booking.services import qualifications as qualification_service
 from booking.services.catalogue import N_, valid_id
 from booking.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -175,6 +175,9 @@ def grant(
     request = _open_for_manager(manager, request_id)
     with writing():
         _close(request, "done", now)
+        history.record(
+            request.resource, "training_granted", manager, now, after=history.snapshot(request)
+        )
         notify.queue_training_granted(request, manager, expires_on, now)
         qualification, _created = qualification_service.grant_qualification(
             manager, request.resource_id, user_id=request.user_id, expires_on=expires_on, now=now
@@ -187,6 +190,9 @@ def decline(manager: User, request_id: int, *, now: datetime) -> TrainingRequest
     request = _open_for_manager(manager, request_id)
     with writing():
         _close(request, "declined", now)
+        history.record(
+            request.resource, "training_declined", manager, now, after=history.snapshot(request)
+        )
         notify.queue_training_declined(request, manager, now)
     return request
 

@@ -12,7 +12,17 @@ from booking.models import User
 from booking.services.catalogue import id_from_text, text_problem
 
 # Each module defines `bp`.
-AREAS = ("auth", "catalogue", "manage", "admin", "bookings", "approvals", "requests", "feeds")
+AREAS = (
+    "auth",
+    "catalogue",
+    "manage",
+    "admin",
+    "bookings",
+    "approvals",
+    "requests",
+    "feeds",
+    "history",
+)
 
 
 @login_manager.user_loader

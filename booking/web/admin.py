@@ -188,7 +188,9 @@ def new_organisation():
     form = _with_cluster_choices(OrganisationForm())
     if form.validate_on_submit():
         try:
-            organisation = network.create_organisation(current_user, **_organisation_values(form))
+            organisation = network.create_organisation(
+                current_user, **_organisation_values(form), now=clock.now()
+            )
         except (InvalidInput, AlreadyTaken) as error:
             _show_errors(form, error)
         else:
@@ -219,7 +221,9 @@ def edit_organisation(organisation_id: int):
     )
     if form.validate_on_submit():
         try:
-            network.update_organisation(current_user, organisation_id, **_organisation_values(form))
+            network.update_organisation(
+                current_user, organisation_id, **_organisation_values(form), now=clock.now()
+            )
         except (InvalidInput, AlreadyTaken) as error:
             _show_errors(form, error)
         else:

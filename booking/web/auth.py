@@ -209,7 +209,9 @@ def profile():
     form = ProfileForm(prefix="profile", name=current_user.name, locale=current_user.locale or "")
     if form.validate_on_submit():
         try:
-            accounts.update_profile(current_user, name=form.name.data, locale=form.locale.data)
+            accounts.update_profile(
+                current_user, name=form.name.data, locale=form.locale.data, now=now()
+            )
         except InvalidInput as error:
             show_errors(form, error)
         else:

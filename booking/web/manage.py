@@ -427,7 +427,7 @@ def blackouts(resource_id: int):
 @bp.post("/blackouts/<id:blackout_id>/delete")
 @login_required
 def delete_blackout(blackout_id: int):
-    resource_id = blackout_service.delete_blackout(acting_user(), blackout_id)
+    resource_id = blackout_service.delete_blackout(acting_user(), blackout_id, now=now())
     flash(_("The blackout has been removed."), "success")
     return redirect(url_for("manage.blackouts", resource_id=resource_id))
 
@@ -519,6 +519,8 @@ def qualifications(resource_id: int):
 @bp.post("/qualifications/<id:qualification_id>/revoke")
 @login_required
 def revoke_qualification(qualification_id: int):
-    resource_id = qualification_service.revoke_qualification(acting_user(), qualification_id)
+    resource_id = qualification_service.revoke_qualification(
+        acting_user(), qualification_id, now=now()
+    )
     flash(_("The qualification has been revoked."), "success")
     return redirect(url_for("manage.qualifications", resource_id=resource_id))

@@ -79,20 +79,20 @@ def test_a_refused_move_to_an_unknown_organisation_lists_the_field(app):
 
 def test_a_profile_change_sets_the_name_and_language(app):
     user = make_user()
-    accounts.update_profile(user, name="  Nuovo  ", locale="it")
+    accounts.update_profile(user, name="  Nuovo  ", locale="it", now=NOW)
     db.session.expire_all()
     assert (user.name, user.locale) == ("Nuovo", "it")
 
 
 def test_an_empty_language_follows_the_browser(app):
     user = make_user(locale="it")
-    accounts.update_profile(user, name=user.name, locale="")
+    accounts.update_profile(user, name=user.name, locale="", now=NOW)
     assert user.locale is None
 
 
 def test_an_unknown_language_is_refused(app):
     with pytest.raises(InvalidInput) as refused:
-        accounts.update_profile(make_user(), name="Name", locale="de")
+        accounts.update_profile(make_user(), name="Name", locale="de", now=NOW)
     assert set(refused.value.errors) == {"locale"}
 
 

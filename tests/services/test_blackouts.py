@@ -23,7 +23,7 @@ def test_a_manager_adds_and_removes_a_blackout(app):
         manager, resource.id, start=NOW, end=NOW + timedelta(days=1), reason="Service", now=NOW
     )
     assert blackout_service.list_blackouts(manager, resource.id) == [blackout]
-    blackout_service.delete_blackout(manager, blackout.id)
+    blackout_service.delete_blackout(manager, blackout.id, now=NOW)
     assert blackout_service.list_blackouts(manager, resource.id) == []
 
 
@@ -56,7 +56,7 @@ def test_a_member_may_not_remove_a_blackout(app):
         make_network_admin(), resource.id, start=NOW, end=NOW + timedelta(hours=1), now=NOW
     )
     with pytest.raises(Forbidden):
-        blackout_service.delete_blackout(make_user(), blackout.id)
+        blackout_service.delete_blackout(make_user(), blackout.id, now=NOW)
 
 
 def test_a_local_time_skipped_by_the_clock_change_is_refused(app):

@@ -56,4 +56,4 @@ def test_a_member_may_neither_list_nor_revoke_qualifications(app):
     with pytest.raises(Forbidden):
         qualification_service.list_qualifications(make_user(), resource.id)
     with pytest.raises(Forbidden):
-        qualification_service.revoke_qualification(make_user(), qualification.id)
+        qualification_service.revoke_qualification(make_user(), qualification.id, now=NOW)
