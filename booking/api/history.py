@@ -2,10 +2,16 @@
 
 from booking.api import bp
 from booking.api.auth import api_user, token_required
-from booking.api.openapi import PAGINATION_PARAMETERS, error_responses, json_response, page_of
+from booking.api.openapi import (
+    ID,
+    PAGINATION_PARAMETERS,
+    error_responses,
+    json_response,
+    page_of,
+)
 from booking.api.pagination import paginated
 from booking.api.schemas import instant
-from booking.api.validation import query_int
+from booking.api.validation import query_id
 from booking.models import HistoryEntry
 from booking.models.history import ENTITY_TYPES
 from booking.services import history
@@ -34,9 +40,7 @@ def history_entry_json(entry: HistoryEntry) -> dict:
 @token_required
 def change_history():
     given = {
-        argument: value
-        for argument in _ARGUMENTS
-        if (value := query_int(argument, minimum=1)) is not None
+        argument: value for argument in _ARGUMENTS if (value := query_id(argument)) is not None
     }
     if len(given) != 1:
         names = ", ".join(_ARGUMENTS)
@@ -80,10 +84,7 @@ OPENAPI_PATHS = {
             "or invisible to you, 403 when you see it but its history is not yours to read.",
             "tags": ["history"],
             "parameters": [
-                *(
-                    {"name": argument, "in": "query", "schema": {"type": "integer", "minimum": 1}}
-                    for argument in _ARGUMENTS
-                ),
+                *({"name": argument, "in": "query", "schema": ID} for argument in _ARGUMENTS),
                 *PAGINATION_PARAMETERS,
             ],
             "responses": {

@@ -108,8 +108,11 @@ def test_exactly_one_valid_id_is_required(client, manager, args):
     assert_problem(get_history(client, manager, **args), 422)
 
 
-def test_an_id_beyond_the_database_names_nothing(client, manager):
-    assert_problem(get_history(client, manager, resource_id=2**31), 404)
+def test_an_id_beyond_what_the_server_takes_is_invalid(client, manager):
+    assert (
+        "resource_id"
+        in assert_problem(get_history(client, manager, resource_id=2**31), 422)["errors"]
+    )
 
 
 def test_an_invisible_resource_has_no_history_for_an_outsider(client, manager):
